@@ -1,0 +1,119 @@
+import type { Db } from "../../db/client";
+import type { Edition } from "../../db/schema";
+import { db } from "../utils/db.server";
+import { audit } from "./audit.server";
+import { scheduleWithPhaseOpen, validatePhaseOrder, type Phase, type PhaseInstants } from "./phases";
+
+/** All categories in display order. */
+export async function listCategories(database: Db = db()) {
+  return database.selectFrom("categories").select(["id", "code", "name"]).orderBy("position").execute();
+}
+
+/** All editions, newest first. */
+export async function listEditions(database: Db = db()): Promise<Edition[]> {
+  return database.selectFrom("editions").selectAll().orderBy("year", "desc").execute();
+}
+
+/** One edition by year, or undefined. */
+export async function findEditionByYear(year: number, database: Db = db()): Promise<Edition | undefined> {
+  return database.selectFrom("editions").selectAll().where("year", "=", year).executeTakeFirst();
+}
+
+/**
+ * The edition the public should see at `now`: the one whose phases span `now`, else the next to start,
+ * else the most recent one.
+ */
+export async function currentEdition(now: Date, database: Db = db()): Promise<Edition | undefined> {
+  const t = now.toISOString();
+  const running = await database
+    .selectFrom("editions")
+    .selectAll()
+    .where("submission_opens_at", "<=", t)
+    .where("announcement_closes_at", ">", t)
+    .orderBy("year", "desc")
+    .executeTakeFirst();
+  if (running) return running;
+  const next = await database
+    .selectFrom("editions")
+    .selectAll()
+    .where("submission_opens_at", ">", t)
+    .orderBy("submission_opens_at")
+    .executeTakeFirst();
+  return next ?? (await database.selectFrom("editions").selectAll().orderBy("year", "desc").executeTakeFirst());
+}
+
+export type EditionInput = { year: number; name: string; timezone: string } & PhaseInstants;
+
+export type EditionResult =
+  | { ok: true; edition: Edition }
+  | { ok: false; errors: Partial<Record<string, string>> };
+
+/** Creates an edition after checking its phases are in order and its year is free; audit-logged. */
+export async function createEdition(
+  input: EditionInput,
+  actorUserId: number | null,
+  now: Date,
+  database: Db = db(),
+): Promise<EditionResult> {
+  const errors = validatePhaseOrder(input);
+  if (Object.keys(errors).length) return { ok: false, errors };
+  if (await findEditionByYear(input.year, database)) {
+    return { ok: false, errors: { year: `An edition for ${input.year} already exists.` } };
+  }
+  const edition = await database.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto("editions")
+      .values({ ...input, min_long_answer_words: 50, created_at: now.toISOString() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, { actorUserId, action: "edition.create", entity: "edition", entityId: row.id, after: row, now });
+    return row;
+  });
+  return { ok: true, edition };
+}
+
+/** Replaces an edition's name, time zone and phase instants after validation; audit-logged. */
+export async function updateEdition(
+  editionId: number,
+  input: Omit<EditionInput, "year">,
+  actorUserId: number | null,
+  now: Date,
+  database: Db = db(),
+): Promise<EditionResult> {
+  const errors = validatePhaseOrder(input);
+  if (Object.keys(errors).length) return { ok: false, errors };
+  const before = await database.selectFrom("editions").selectAll().where("id", "=", editionId).executeTakeFirst();
+  if (!before) return { ok: false, errors: { form: "This edition does not exist." } };
+  const edition = await database.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable("editions")
+      .set(input)
+      .where("id", "=", editionId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, { actorUserId, action: "edition.update", entity: "edition", entityId: editionId, before, after: row, now });
+    return row;
+  });
+  return { ok: true, edition };
+}
+
+/** Moves an edition's instants so that `phase` is open at `now` (demos, CLI, tests); audit-logged. */
+export async function openPhaseNow(
+  year: number,
+  phase: Phase,
+  actorUserId: number | null,
+  now: Date,
+  database: Db = db(),
+): Promise<Edition | undefined> {
+  const edition = await findEditionByYear(year, database);
+  if (!edition) return undefined;
+  const result = await updateEdition(
+    edition.id,
+    { name: edition.name, timezone: edition.timezone, ...scheduleWithPhaseOpen(phase, now) },
+    actorUserId,
+    now,
+    database,
+  );
+  return result.ok ? result.edition : undefined;
+}
+

@@ -1,0 +1,40 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "../../db/schema";
+import type { EmailContent } from "../../emails/layout";
+import { enqueue } from "../../workers/queues";
+
+type DbOrTrx = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Writes an email to the outbox inside the caller's transaction. The idempotency key is unique: a second
+ * call with the same key writes nothing and returns null. Call dispatchOutbox() after the commit.
+ */
+export async function queueEmail(
+  trx: DbOrTrx,
+  input: { key: string; kind: string; to: string; content: EmailContent; now: Date },
+): Promise<number | null> {
+  const row = await trx
+    .insertInto("outbox")
+    .values({
+      idempotency_key: input.key,
+      kind: input.kind,
+      to_address: input.to,
+      subject: input.content.subject,
+      html: input.content.html,
+      text: input.content.text,
+      status: "queued",
+      attempts: 0,
+      last_error: null,
+      created_at: input.now.toISOString(),
+      sent_at: null,
+    })
+    .onConflict((oc) => oc.column("idempotency_key").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/** Enqueues delivery jobs for committed outbox rows (job id = outbox id, so never twice). */
+export async function dispatchOutbox(ids: ReadonlyArray<number | null>): Promise<void> {
+  for (const id of ids) if (id !== null) await enqueue("send-email", { outboxId: id }, `email-${id}`);
+}

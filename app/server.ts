@@ -1,0 +1,134 @@
+import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import { pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express, { type Express } from "express";
+import helmet from "helmet";
+import { closeDb } from "../db/client";
+import { prepareDatabase } from "../db/prepare";
+import { startWorkers, scheduleHousekeeping, type RunningWorkers } from "../workers/index";
+import { closeQueues } from "../workers/queues";
+import { db } from "./utils/db.server";
+import { env } from "./utils/env.server";
+import { log } from "./utils/log.server";
+import { MAX_FORM_BYTES } from "./utils/csrf.server";
+import { closeRedis, initRedis, redisMode } from "./utils/redis.server";
+import { errorPage } from "./utils/error-page.server";
+
+/** Builds the express app around a Remix server build: security headers, compression, limits, health. */
+export function createApp(build: ServerBuild): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", env().TRUST_PROXY);
+
+  app.use((_req, res, next) => {
+    res.locals.cspNonce = randomBytes(16).toString("base64");
+    next();
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          "default-src": ["'self'"],
+          "script-src": ["'self'", (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce}'`],
+          "style-src": ["'self'"],
+          "img-src": ["'self'", "data:"],
+          "font-src": ["'self'"],
+          "connect-src": ["'self'"],
+          "form-action": ["'self'"],
+          "frame-ancestors": ["'none'"],
+          "base-uri": ["'self'"],
+          "object-src": ["'none'"],
+          ...(env().APP_URL.startsWith("https://") ? { "upgrade-insecure-requests": [] } : {}),
+        },
+      },
+      strictTransportSecurity: env().APP_URL.startsWith("https://"),
+      referrerPolicy: { policy: "strict-origin-when-cross-origin" },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(compression());
+
+  app.get("/healthz", async (_req, res) => {
+    try {
+      await db().selectFrom("categories").select("id").limit(1).execute();
+      res.json({ ok: true, db: "up", redis: redisMode().mode });
+    } catch {
+      res.status(503).json({ ok: false, db: "down" });
+    }
+  });
+
+  // Refuse oversized or unreadable bodies before they reach Remix: a readable 4xx page, nothing written.
+  app.use((req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD") return next();
+    const length = Number(req.headers["content-length"] ?? "0");
+    if (req.headers["transfer-encoding"] && !req.headers["content-length"]) {
+      return void res.status(411).type("html").send(errorPage(411, "Please send the form again from the page."));
+    }
+    if (!Number.isFinite(length) || length > MAX_FORM_BYTES) {
+      return void res.status(413).type("html").send(errorPage(413, "The form is too large."));
+    }
+    next();
+  });
+
+  app.use("/build", express.static("build/public/build", { immutable: true, maxAge: "1y" }));
+  app.use(express.static("build/public", { maxAge: "1h" }));
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: env().NODE_ENV === "production" ? "production" : "development",
+      getLoadContext: (req, res) => ({ clientIp: req.ip ?? "unknown", cspNonce: String(res.locals.cspNonce) }),
+    }),
+  );
+  return app;
+}
+
+/** Starts everything: migrations, Redis (or inline mode), in-process workers, HTTP; stops on SIGTERM. */
+async function main(): Promise<void> {
+  const config = env();
+  await prepareDatabase(db());
+  const mode = await initRedis();
+  let workers: RunningWorkers | undefined;
+  if (mode.mode === "redis" && config.WORKERS_IN_PROCESS) {
+    workers = await startWorkers({ redisUrl: mode.url, prefix: config.REDIS_PREFIX });
+    await scheduleHousekeeping().catch((e: unknown) => log.warn(`could not schedule housekeeping: ${String(e)}`));
+  }
+  const buildPath = new URL("../build/index.js", import.meta.url).href;
+  const build = (await import(buildPath)) as ServerBuild;
+  const app = createApp(build);
+  const server: Server = app.listen(config.PORT, config.HOST, () => {
+    log.info(`WSIS Prizes listening on http://${config.HOST}:${config.PORT}`, { redis: mode.mode, app: config.APP_URL });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close(async () => {
+      await workers?.close();
+      await closeQueues();
+      await closeRedis();
+      await closeDb();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

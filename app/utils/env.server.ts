@@ -1,0 +1,66 @@
+import { z } from "zod";
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .default("var/wsis.sqlite")
+    .refine((v) => /^postgres(ql)?:\/\//.test(v) || !v.includes("://"), {
+      message: "must be a SQLite file path (e.g. var/wsis.sqlite) or a postgres:// URL",
+    }),
+  /** Empty means: try redis://127.0.0.1:6379, and run jobs inline when nothing answers (development only). */
+  REDIS_URL: z
+    .string()
+    .default("")
+    .refine((v) => v === "" || /^rediss?:\/\//.test(v), { message: "must be a redis:// URL" }),
+  /** Key prefix for BullMQ queues and rate-limit counters, so several apps or tests can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default("wsis"),
+  SMTP_URL: z
+    .string()
+    .default("")
+    .refine((v) => v === "" || /^smtps?:\/\//.test(v), { message: "must be an smtp:// or smtps:// URL" }),
+  MAIL_FROM: z.string().default("WSIS Prizes <no-reply@wsis.localhost>"),
+  OUTBOX_DIR: z.string().default("var/outbox"),
+  APP_URL: z.url({ message: "must be an absolute URL such as http://127.0.0.1:3000" }).default("http://127.0.0.1:3000"),
+  SESSION_SECRET: z.string().min(16, "must be at least 16 characters").default("dev-only-insecure-session-secret"),
+  TRUST_PROXY: z
+    .string()
+    .default("0")
+    .refine((v) => /^\d+$/.test(v), { message: "must be the number of trusted proxy hops (0 = none)" })
+    .transform(Number),
+  /** Run BullMQ workers inside the web process (default) or only in `npm run worker` processes. */
+  WORKERS_IN_PROCESS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Parses configuration from an environment object; throws an Error naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const env = result.data;
+  if (env.NODE_ENV === "production" && env.SESSION_SECRET === "dev-only-insecure-session-secret") {
+    throw new Error("Invalid configuration:\n  SESSION_SECRET: must be set in production");
+  }
+  return env;
+}
+
+let cached: Env | undefined;
+
+/** The process configuration, parsed once. */
+export function env(): Env {
+  if (!cached) cached = parseEnv(process.env);
+  return cached;
+}
+
+/** For tests: forget the parsed configuration so the next env() call re-reads process.env. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

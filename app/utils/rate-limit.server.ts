@@ -1,0 +1,73 @@
+import { createHash } from "node:crypto";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { env } from "./env.server";
+import { redisClient } from "./redis.server";
+
+/** Points per window for each limited action, per IP and per account (DESIGN §5). */
+export const LIMITS = {
+  "register:ip": { points: 20, duration: 60 * 60 },
+  "login:ip": { points: 60, duration: 15 * 60 },
+  "login:account": { points: 10, duration: 15 * 60 },
+  "reset:ip": { points: 20, duration: 60 * 60 },
+  "reset:account": { points: 5, duration: 60 * 60 },
+  "mail:account": { points: 5, duration: 60 * 60 },
+  "mail:ip": { points: 30, duration: 60 * 60 },
+  "vote:ip": { points: 300, duration: 60 },
+  "vote:account": { points: 60, duration: 60 },
+} as const;
+
+export type LimitName = keyof typeof LIMITS;
+
+type Holder = { __wsisLimiters?: Map<string, RateLimiterAbstract> };
+const holder = globalThis as Holder;
+
+function limiter(name: LimitName): RateLimiterAbstract {
+  holder.__wsisLimiters ??= new Map();
+  const client = redisClient();
+  const cacheKey = `${name}:${client ? "redis" : "memory"}:${env().REDIS_PREFIX}`;
+  let found = holder.__wsisLimiters.get(cacheKey);
+  if (!found) {
+    const { points, duration } = LIMITS[name];
+    const keyPrefix = `${env().REDIS_PREFIX}:rl:${name}`;
+    const memory = new RateLimiterMemory({ points, duration, keyPrefix });
+    found = client
+      ? new RateLimiterRedis({ storeClient: client, points, duration, keyPrefix, insuranceLimiter: memory })
+      : memory;
+    holder.__wsisLimiters.set(cacheKey, found);
+  }
+  return found;
+}
+
+/** Forgets the limiter instances (tests that change REDIS_PREFIX or restart Redis). */
+export function resetLimiters(): void {
+  holder.__wsisLimiters = undefined;
+}
+
+/** Account keys are hashed so Redis holds no email addresses. */
+export function accountKey(value: string): string {
+  return createHash("sha256").update(value.toLowerCase()).digest("hex").slice(0, 32);
+}
+
+/** A 429 response with Retry-After, rendered by the root error page. */
+export function tooManyRequests(retryAfterSeconds: number): Response {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  const minutes = Math.ceil(seconds / 60);
+  const wait = seconds < 90 ? `${seconds} seconds` : `${minutes} minutes`;
+  return new Response(`Too many attempts. Please wait ${wait} and try again.`, {
+    status: 429,
+    statusText: "Too Many Requests",
+    headers: { "Retry-After": String(seconds) },
+  });
+}
+
+/** Takes one point from each named limit; throws a 429 response when any of them is exhausted. */
+export async function consume(...checks: Array<[LimitName, string]>): Promise<void> {
+  for (const [name, key] of checks) {
+    try {
+      await limiter(name).consume(key);
+    } catch (e) {
+      if (e instanceof RateLimiterRes) throw tooManyRequests(e.msBeforeNext / 1000);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,7 @@
+import type { Migration } from "kysely";
+import * as m20261124000001 from "./2026_11_24_000001_create_foundation";
+
+/** Every migration, by name. Static imports so migrations run the same from the CLI, the server and tests. */
+export const migrations: Record<string, Migration> = {
+  "2026_11_24_000001_create_foundation": m20261124000001,
+};

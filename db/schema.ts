@@ -1,0 +1,193 @@
+import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** Timestamps are ISO-8601 UTC strings ("2026-11-24T10:00:00.000Z") on both SQLite and PostgreSQL. */
+type Timestamp = string;
+
+export type Role = "voter" | "submitter" | "expert" | "organiser";
+export const ROLES: readonly Role[] = ["voter", "submitter", "expert", "organiser"];
+
+export interface UsersTable {
+  id: Generated<number>;
+  /** Canonical form used for uniqueness (lower-cased; Gmail dots and +tags removed). */
+  email_canonical: string;
+  /** The address as typed, where mail is sent. */
+  email: string;
+  name: string;
+  password_hash: string;
+  email_verified_at: Timestamp | null;
+  created_at: Timestamp;
+  /** Address awaiting confirmation after a change of email; the old one stays in use until then. */
+  pending_email: string | null;
+}
+
+export interface UserRolesTable {
+  user_id: number;
+  role: Role;
+  granted_by: number | null;
+  created_at: Timestamp;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie token: a database leak does not hand out live sessions. */
+  id: string;
+  user_id: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export type TokenKind = "verify_email" | "reset_password" | "change_email";
+
+export interface TokensTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: TokenKind;
+  /** SHA-256 of the token sent by email. */
+  token_hash: string;
+  new_email: string | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface CategoriesTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  position: number;
+}
+
+export interface EditionsTable {
+  id: Generated<number>;
+  year: number;
+  name: string;
+  timezone: string;
+  submission_opens_at: Timestamp;
+  submission_closes_at: Timestamp;
+  nomination_opens_at: Timestamp;
+  nomination_closes_at: Timestamp;
+  voting_opens_at: Timestamp;
+  voting_closes_at: Timestamp;
+  selection_opens_at: Timestamp;
+  selection_closes_at: Timestamp;
+  announcement_opens_at: Timestamp;
+  announcement_closes_at: Timestamp;
+  min_long_answer_words: number;
+  created_at: Timestamp;
+}
+
+export type StakeholderType =
+  | "government"
+  | "private_sector"
+  | "civil_society"
+  | "international_organisation"
+  | "academia"
+  | "other";
+
+export type ItuRegion = "africa" | "americas" | "arab_states" | "asia_pacific" | "cis" | "europe" | "international";
+
+export interface OrganisationsTable {
+  id: Generated<number>;
+  name: string;
+  stakeholder_type: StakeholderType;
+  country: string;
+  region: ItuRegion;
+  website: string | null;
+  contact_name: string;
+  contact_email: string;
+  created_by: number | null;
+  created_at: Timestamp;
+}
+
+export interface OrganisationMembersTable {
+  organisation_id: number;
+  user_id: number;
+  created_at: Timestamp;
+}
+
+export type ProjectStatus = "draft" | "submitted" | "withdrawn";
+export type ImplementationStatus = "completed" | "major_phase_ended";
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  edition_id: number;
+  organisation_id: number;
+  category_id: number;
+  status: ProjectStatus;
+  title: string;
+  website: string | null;
+  country: string;
+  start_year: number | null;
+  implementation_status: ImplementationStatus | null;
+  short_description: string;
+  /** Comma-separated SDG numbers, e.g. "1,4,17". */
+  sdgs: string;
+  /** Comma-separated Global Digital Compact objective numbers (1..5). */
+  gdc_objectives: string;
+  action_line_linkage: string;
+  sdg_linkage: string;
+  gdc_linkage: string;
+  impact: string;
+  partnerships: string;
+  challenges: string;
+  /** Normalised title + description, used to refuse exact duplicates. */
+  fingerprint: string;
+  submitted_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type OutboxStatus = "queued" | "sent" | "failed";
+
+export interface OutboxTable {
+  id: Generated<number>;
+  /** Unique per recipient and kind (and subject where relevant): the database refuses a second copy. */
+  idempotency_key: string;
+  kind: string;
+  to_address: string;
+  subject: string;
+  html: string;
+  text: string;
+  status: OutboxStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  actor_user_id: number | null;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  before_json: string | null;
+  after_json: string | null;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  user_roles: UserRolesTable;
+  sessions: SessionsTable;
+  tokens: TokensTable;
+  categories: CategoriesTable;
+  editions: EditionsTable;
+  organisations: OrganisationsTable;
+  organisation_members: OrganisationMembersTable;
+  projects: ProjectsTable;
+  outbox: OutboxTable;
+  audit_log: AuditLogTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type Edition = Selectable<EditionsTable>;
+export type NewEdition = Insertable<EditionsTable>;
+export type EditionUpdate = Updateable<EditionsTable>;
+export type Category = Selectable<CategoriesTable>;
+export type Organisation = Selectable<OrganisationsTable>;
+export type Project = Selectable<ProjectsTable>;
+export type NewProject = Insertable<ProjectsTable>;
+export type OutboxMessage = Selectable<OutboxTable>;

@@ -1,0 +1,52 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import nodemailer, { type Transporter } from "nodemailer";
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Stable Message-ID, so a resend of the same outbox row is recognisable downstream. */
+  messageId: string;
+}
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<void>;
+  close(): void;
+  readonly kind: "smtp" | "files";
+}
+
+/** SMTP reply codes: 5xx is permanent (never retried), anything else (4xx, connection errors) is retried. */
+export function isPermanentSmtpFailure(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const code = (error as { responseCode?: unknown }).responseCode;
+  return typeof code === "number" && code >= 500 && code < 600;
+}
+
+/** SMTP when `smtpUrl` is set; otherwise .eml files in `outboxDir` (development). */
+export function createMailer(options: { smtpUrl: string; from: string; outboxDir: string }): Mailer {
+  if (options.smtpUrl) {
+    const transport: Transporter = nodemailer.createTransport(options.smtpUrl);
+    return {
+      kind: "smtp",
+      async send(mail) {
+        await transport.sendMail({ from: options.from, ...mail });
+      },
+      close: () => transport.close(),
+    };
+  }
+  const stream = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  return {
+    kind: "files",
+    async send(mail) {
+      const info = await stream.sendMail({ from: options.from, ...mail });
+      const body = info.message;
+      if (!Buffer.isBuffer(body)) throw new Error("stream transport returned no buffer");
+      await mkdir(options.outboxDir, { recursive: true });
+      const safeId = mail.messageId.replace(/[^a-zA-Z0-9_.-]/g, "");
+      await writeFile(join(options.outboxDir, `${Date.now()}-${safeId}.eml`), body);
+    },
+    close: () => stream.close(),
+  };
+}

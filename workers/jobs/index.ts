@@ -1,0 +1,16 @@
+import type { JobName, JobPayloads } from "../queues";
+import { defaultDeps, type JobDeps } from "./deps";
+import { sendEmail } from "./send-email";
+import { sweepOutbox } from "./sweep-outbox";
+
+/** One processor per job name. */
+export const processors: { [N in JobName]: (data: JobPayloads[N], deps: JobDeps) => Promise<unknown> } = {
+  "send-email": sendEmail,
+  "sweep-outbox": (_data, deps) => sweepOutbox(deps),
+};
+
+/** Runs a job in this process (inline mode, development without Redis). */
+export async function runInline<N extends JobName>(name: N, data: JobPayloads[N]): Promise<void> {
+  const run = processors[name] as (d: JobPayloads[N], deps: JobDeps) => Promise<unknown>;
+  await run(data, defaultDeps());
+}
