@@ -102,7 +102,9 @@ async function main(): Promise<void> {
   const build = (await import(buildPath)) as ServerBuild;
   const app = createApp(build);
   const server: Server = app.listen(config.PORT, config.HOST, () => {
-    log.info(`WSIS Prizes listening on http://${config.HOST}:${config.PORT}`, { redis: mode.mode, app: config.APP_URL });
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    log.info(`WSIS Prizes listening on http://${config.HOST}:${port}`, { redis: mode.mode, app: config.APP_URL });
   });
   server.keepAliveTimeout = 65_000;
 

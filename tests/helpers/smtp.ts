@@ -1,0 +1,91 @@
+import type { AddressInfo } from "node:net";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { SMTPServer, type SMTPServerOptions } from "smtp-server";
+
+export interface ReceivedMail {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string | undefined;
+  raw: ParsedMail;
+}
+
+export interface SmtpReceiver {
+  port: number;
+  url: string;
+  messages: ReceivedMail[];
+  /** Resolves with the first message (already received or yet to come) that matches. */
+  waitFor(match: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+  /** Makes the server answer every message with this SMTP reply (e.g. 550) until cleared with null. */
+  rejectWith(reply: { code: number; message: string } | null): void;
+  stop(): Promise<void>;
+}
+
+/** A real SMTP receiver (smtp-server) on a random or given port; STARTTLS off (its built-in cert is expired). */
+export async function startSmtp(port = 0): Promise<SmtpReceiver> {
+  const messages: ReceivedMail[] = [];
+  const waiters: Array<{ match: (m: ReceivedMail) => boolean; resolve: (m: ReceivedMail) => void }> = [];
+  let reject: { code: number; message: string } | null = null;
+  const options: SMTPServerOptions = {
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => {
+        if (reject) {
+          const err = Object.assign(new Error(reject.message), { responseCode: reject.code });
+          return callback(err);
+        }
+        simpleParser(Buffer.concat(chunks))
+          .then((parsed) => {
+            const mail: ReceivedMail = {
+              to: session.envelope.rcptTo.map((r) => r.address),
+              subject: parsed.subject ?? "",
+              text: parsed.text ?? "",
+              html: typeof parsed.html === "string" ? parsed.html : "",
+              messageId: parsed.messageId,
+              raw: parsed,
+            };
+            messages.push(mail);
+            for (const w of [...waiters]) {
+              if (w.match(mail)) {
+                waiters.splice(waiters.indexOf(w), 1);
+                w.resolve(mail);
+              }
+            }
+            callback();
+          })
+          .catch((e: Error) => callback(e));
+      });
+    },
+  };
+  const server = new SMTPServer(options);
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
+  const actual = (server.server.address() as AddressInfo).port;
+  return {
+    port: actual,
+    url: `smtp://127.0.0.1:${actual}`,
+    messages,
+    waitFor(match, timeoutMs = 15_000) {
+      const found = messages.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, rejectPromise) => {
+        const timer = setTimeout(() => rejectPromise(new Error("no matching email received in time")), timeoutMs);
+        waiters.push({
+          match,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
+      });
+    },
+    rejectWith(reply) {
+      reject = reply;
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

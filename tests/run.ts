@@ -1,0 +1,75 @@
+/**
+ * `npm test`: builds the app, makes sure a Redis answers (the one at 127.0.0.1:6379, or a private
+ * redis-server started here), passes TEST_POSTGRES_URL through when set, and runs every vitest project
+ * (unit, integration, e2e). Extra arguments go to vitest (e.g. `npm test -- --project unit`).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { redisAnswers } from "../app/utils/redis.server";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+function which(bin: string): string | null {
+  const r = spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+async function ensureRedis(): Promise<{ url: string; stop: () => void }> {
+  const configured = process.env.TEST_REDIS_URL;
+  if (configured) {
+    if (!(await redisAnswers(configured, 2000))) throw new Error(`TEST_REDIS_URL ${configured} does not answer`);
+    return { url: configured, stop: () => {} };
+  }
+  if (await redisAnswers("redis://127.0.0.1:6379")) return { url: "redis://127.0.0.1:6379", stop: () => {} };
+  const bin = which("redis-server");
+  if (!bin) {
+    throw new Error(
+      "The tests need Redis and none answers at 127.0.0.1:6379. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set TEST_REDIS_URL.",
+    );
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "wsis-redis-"));
+  const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
+    stdio: "ignore",
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!(await redisAnswers(url))) throw new Error("the private redis-server did not start");
+  process.stdout.write(`started a private redis-server on port ${port}\n`);
+  return { url, stop: () => child.kill("SIGTERM") };
+}
+
+async function main(): Promise<number> {
+  const redis = await ensureRedis();
+  try {
+    if (!existsSync("build/index.js") || process.env.TEST_SKIP_BUILD !== "1") {
+      const build = spawnSync("npx", ["remix", "build"], { stdio: "inherit" });
+      if (build.status !== 0) return build.status ?? 1;
+    }
+    const env = { ...process.env, TEST_REDIS_URL: redis.url, NODE_ENV: "test" };
+    const vitest = spawn("npx", ["vitest", "run", ...process.argv.slice(2)], { stdio: "inherit", env });
+    return await new Promise<number>((resolve) => vitest.on("exit", (code) => resolve(code ?? 1)));
+  } finally {
+    redis.stop();
+  }
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
