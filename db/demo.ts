@@ -1,6 +1,6 @@
 import { CATEGORIES } from "../app/domain/categories";
 import { scheduleWithPhaseOpen } from "../app/domain/phases";
-import { fingerprint } from "../app/domain/text";
+import { fingerprint, normaliseText } from "../app/domain/text";
 import { createUser } from "../app/domain/users.server";
 import type { Db } from "./client";
 import type { ItuRegion, Role, StakeholderType } from "./schema";
@@ -216,6 +216,7 @@ export async function seedDemo(db: Db, now: Date, options: { projects?: number }
         partnerships: paragraph(r, topic, country, 55),
         challenges: paragraph(r, topic, country, 60),
         fingerprint: fingerprint(title, shortDescription),
+        title_normalised: normaliseText(title),
         submitted_at: createdAt,
         created_at: createdAt,
         updated_at: createdAt,

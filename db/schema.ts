@@ -75,6 +75,9 @@ export interface EditionsTable {
   announcement_closes_at: Timestamp;
   min_long_answer_words: number;
   created_at: Timestamp;
+  /** Set when organisers publish the nominee list: nominated projects become public, submitters are told. */
+  nominees_published_at: Timestamp | null;
+  results_published_at: Timestamp | null;
 }
 
 export type StakeholderType =
@@ -133,6 +136,8 @@ export interface ProjectsTable {
   challenges: string;
   /** Normalised title + description, used to refuse exact duplicates. */
   fingerprint: string;
+  /** Normalised title, for "similar title" checks against earlier winners. */
+  title_normalised: string;
   submitted_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -167,6 +172,60 @@ export interface AuditLogTable {
   created_at: Timestamp;
 }
 
+export interface OrganisationInvitationsTable {
+  id: Generated<number>;
+  organisation_id: number;
+  email_canonical: string;
+  email: string;
+  token_hash: string;
+  invited_by: number | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_at: Timestamp | null;
+}
+
+export type ExpertStage = "nomination" | "selection";
+
+export interface ExpertAssignmentsTable {
+  edition_id: number;
+  user_id: number;
+  category_id: number;
+  stage: ExpertStage;
+  created_at: Timestamp;
+}
+
+export type Decision = "nominate" | "reject";
+export type RejectReason = "incomplete" | "out_of_scope" | "not_implemented" | "duplicate" | "previous_winner" | "other";
+
+export interface NominationDecisionsTable {
+  project_id: number;
+  decision: Decision;
+  reason: RejectReason | null;
+  reason_text: string | null;
+  decided_by: number | null;
+  decided_at: Timestamp;
+}
+
+export type FlagKind = "near_duplicate" | "previous_winner";
+
+export interface ProjectFlagsTable {
+  id: Generated<number>;
+  project_id: number;
+  kind: FlagKind;
+  match_project_id: number | null;
+  score: number;
+  created_at: Timestamp;
+}
+
+export type AwardKind = "champion" | "winner";
+
+export interface AwardsTable {
+  project_id: number;
+  kind: AwardKind;
+  edition_id: number;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -179,6 +238,11 @@ export interface Database {
   projects: ProjectsTable;
   outbox: OutboxTable;
   audit_log: AuditLogTable;
+  organisation_invitations: OrganisationInvitationsTable;
+  expert_assignments: ExpertAssignmentsTable;
+  nomination_decisions: NominationDecisionsTable;
+  project_flags: ProjectFlagsTable;
+  awards: AwardsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -59,7 +59,7 @@ async function main(): Promise<number> {
       const build = spawnSync("npx", ["remix", "build"], { stdio: "inherit" });
       if (build.status !== 0) return build.status ?? 1;
     }
-    const env = { ...process.env, TEST_REDIS_URL: redis.url, NODE_ENV: "test" };
+    const env: NodeJS.ProcessEnv = { ...process.env, TEST_REDIS_URL: redis.url, NODE_ENV: "test" };
     const vitest = spawn("npx", ["vitest", "run", ...process.argv.slice(2)], { stdio: "inherit", env });
     return await new Promise<number>((resolve) => vitest.on("exit", (code) => resolve(code ?? 1)));
   } finally {

@@ -25,8 +25,8 @@ export async function startApp(options: {
 }): Promise<RunningApp> {
   const prefix = `t${randomBytes(5).toString("hex")}`;
   const outboxDir = mkdtempSync(join(tmpdir(), "wsis-outbox-"));
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
     NODE_ENV: "test",
     HOST: "127.0.0.1",
     PORT: "0",
