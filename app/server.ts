@@ -8,7 +8,8 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import { closeDb } from "../db/client";
 import { prepareDatabase } from "../db/prepare";
-import { startWorkers, scheduleHousekeeping, type RunningWorkers } from "../workers/index";
+import { HOUSEKEEPING, startWorkers, scheduleHousekeeping, type RunningWorkers } from "../workers/index";
+import { runInline } from "../workers/jobs/index";
 import { closeQueues } from "../workers/queues";
 import { db } from "./utils/db.server";
 import { env } from "./utils/env.server";
@@ -16,6 +17,7 @@ import { log } from "./utils/log.server";
 import { MAX_FORM_BYTES } from "./utils/csrf.server";
 import { closeRedis, initRedis, redisMode } from "./utils/redis.server";
 import { errorPage } from "./utils/error-page.server";
+import { voteEndpoint } from "./http/vote.server";
 
 /** Builds the express app around a Remix server build: security headers, compression, limits, health. */
 export function createApp(build: ServerBuild): Express {
@@ -74,6 +76,8 @@ export function createApp(build: ServerBuild): Express {
     next();
   });
 
+  app.post("/vote", ...voteEndpoint());
+
   app.use("/build", express.static("build/public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("build/public", { maxAge: "1h" }));
 
@@ -85,6 +89,17 @@ export function createApp(build: ServerBuild): Express {
       getLoadContext: (req, res) => ({ clientIp: req.ip ?? "unknown", cspNonce: String(res.locals.cspNonce) }),
     }),
   );
+  // Last resort for errors outside Remix (unreadable bodies, for instance): a readable page, never a trace.
+  app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = typeof err === "object" && err !== null && "status" in err ? Number(err.status) : 500;
+    if (status >= 500) log.error("request failed", { error: err instanceof Error ? err.message : String(err) });
+    const code = status >= 400 && status < 600 ? status : 500;
+    res
+      .status(code)
+      .type("html")
+      .send(errorPage(code, code < 500 ? "This request could not be understood." : "Something went wrong on our side."));
+  });
   return app;
 }
 
@@ -98,6 +113,15 @@ async function main(): Promise<void> {
     workers = await startWorkers({ redisUrl: mode.url, prefix: config.REDIS_PREFIX });
     await scheduleHousekeeping().catch((e: unknown) => log.warn(`could not schedule housekeeping: ${String(e)}`));
   }
+  // Inline mode (development without Redis): the periodic jobs run on timers in this process.
+  const timers =
+    mode.mode === "inline"
+      ? HOUSEKEEPING.map((h) =>
+          setInterval(() => {
+            runInline(h.name, {}).catch((e: unknown) => log.warn(`inline ${h.name} failed: ${String(e)}`));
+          }, h.every),
+        )
+      : [];
   const buildPath = new URL("../build/index.js", import.meta.url).href;
   const build = (await import(buildPath)) as ServerBuild;
   const app = createApp(build);
@@ -115,6 +139,7 @@ async function main(): Promise<void> {
     log.info(`${signal}: shutting down`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    timers.forEach(clearInterval);
     server.close(async () => {
       await workers?.close();
       await closeQueues();

@@ -226,6 +226,80 @@ export interface AwardsTable {
   created_at: Timestamp;
 }
 
+export interface VotesTable {
+  id: Generated<number>;
+  edition_id: number;
+  category_id: number;
+  project_id: number;
+  voter_id: number;
+  ip: string;
+  network: string;
+  created_at: Timestamp;
+}
+
+export interface VoteInvalidationsTable {
+  id: Generated<number>;
+  vote_id: number;
+  reason: string;
+  flag_id: number | null;
+  created_by: number | null;
+  created_at: Timestamp;
+}
+
+export interface LiveCountsTable {
+  project_id: number;
+  edition_id: number;
+  category_id: number;
+  cast_votes: number;
+  invalid_votes: number;
+}
+
+export interface TallyStateTable {
+  edition_id: number;
+  last_vote_id: number;
+  last_invalidation_id: number;
+  updated_at: Timestamp;
+}
+
+export interface TallyRunsTable {
+  id: Generated<number>;
+  edition_id: number;
+  trigger: "close" | "rerun";
+  votes_counted: number;
+  valid_votes: number;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  requested_by: number | null;
+}
+
+export interface TallyResultsTable {
+  run_id: number;
+  project_id: number;
+  category_id: number;
+  cast_votes: number;
+  valid_votes: number;
+  rank: number;
+  /** 1 when in the top five of its category (ties at fifth place included). */
+  champion: number;
+  /** 1 when tied at the fifth place: flagged for organisers, never broken silently. */
+  tied_at_cutoff: number;
+}
+
+export type FraudFlagStatus = "open" | "invalidated" | "dismissed";
+
+export interface FraudFlagsTable {
+  id: Generated<number>;
+  edition_id: number;
+  kind: string;
+  subject: string;
+  project_id: number | null;
+  vote_count: number;
+  evidence_json: string;
+  status: FraudFlagStatus;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -243,6 +317,13 @@ export interface Database {
   nomination_decisions: NominationDecisionsTable;
   project_flags: ProjectFlagsTable;
   awards: AwardsTable;
+  votes: VotesTable;
+  vote_invalidations: VoteInvalidationsTable;
+  live_counts: LiveCountsTable;
+  tally_state: TallyStateTable;
+  tally_runs: TallyRunsTable;
+  tally_results: TallyResultsTable;
+  fraud_flags: FraudFlagsTable;
 }
 
 export type User = Selectable<UsersTable>;

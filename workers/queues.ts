@@ -13,9 +13,15 @@ export interface JobPayloads {
   "send-email": { outboxId: number };
   /** Re-enqueue outbox rows still queued (after a Redis outage, for instance). */
   "sweep-outbox": Record<string, never>;
+  /** Advance live vote counts; enqueue official tallies of editions whose voting closed. Every second. */
+  "live-tally": Record<string, never>;
+  /** Full recount of an edition's votes, stored with its champions. */
+  "official-tally": { editionId: number; trigger: "close" | "rerun"; requestedBy: number | null };
+  /** Look for suspicious voting patterns and list them for organisers. */
+  "detect-fraud": Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
-export const JOB_NAMES: readonly JobName[] = ["send-email", "sweep-outbox"];
+export const JOB_NAMES: readonly JobName[] = ["send-email", "sweep-outbox", "live-tally", "official-tally", "detect-fraud"];
 
 /** Retries with exponential backoff: 2 s, 4 s, 8 s … about 17 minutes over 10 attempts. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { env } from "./env.server";
 import { secureCookies } from "./request.server";
-import { readCookie } from "./session.server";
+import { cookieFromHeader, readCookie } from "./session.server";
 
 const COOKIE = "wsis_csrf";
 export const CSRF_FIELD = "_csrf";
@@ -38,24 +38,36 @@ function forbidden(message: string): Response {
   return new Response(message, { status: 403, statusText: "Forbidden" });
 }
 
-/** Throws a 403 unless the request comes from our own pages (Origin / Sec-Fetch-Site headers). */
-export function assertSameOrigin(request: Request): void {
-  const site = request.headers.get("Sec-Fetch-Site");
-  if (site && site !== "same-origin" && site !== "none") {
-    throw forbidden("This form was sent from another site and has been refused.");
-  }
-  const origin = request.headers.get("Origin");
+/**
+ * True when the request comes from our own pages according to Sec-Fetch-Site and Origin (absent headers are
+ * accepted: old browsers and non-browser clients still need the CSRF token).
+ */
+export function isSameOrigin(get: (name: string) => string | null | undefined): boolean {
+  const site = get("Sec-Fetch-Site");
+  if (site && site !== "same-origin" && site !== "none") return false;
+  const origin = get("Origin");
   if (origin && origin !== "null") {
-    const host = request.headers.get("Host");
     let originHost: string | null = null;
     try {
       originHost = new URL(origin).host;
     } catch {
       originHost = null;
     }
-    if (!originHost || (originHost !== host && originHost !== new URL(env().APP_URL).host)) {
-      throw forbidden("This form was sent from another site and has been refused.");
-    }
+    if (!originHost || (originHost !== get("Host") && originHost !== new URL(env().APP_URL).host)) return false;
+  }
+  return true;
+}
+
+/** True when the posted token matches this browser's signed CSRF cookie. */
+export function csrfMatches(sent: unknown, cookieHeader: string | null | undefined): boolean {
+  const cookie = cookieFromHeader(cookieHeader, COOKIE);
+  return typeof sent === "string" && isValid(cookie) && sent === cookie;
+}
+
+/** Throws a 403 unless the request comes from our own pages (Origin / Sec-Fetch-Site headers). */
+export function assertSameOrigin(request: Request): void {
+  if (!isSameOrigin((name) => request.headers.get(name))) {
+    throw forbidden("This form was sent from another site and has been refused.");
   }
 }
 
@@ -75,9 +87,7 @@ export async function readForm(request: Request): Promise<FormData> {
   } catch {
     throw new Response("The form could not be read.", { status: 400, statusText: "Bad Request" });
   }
-  const sent = form.get(CSRF_FIELD);
-  const cookie = readCookie(request, COOKIE);
-  if (typeof sent !== "string" || !isValid(cookie) || sent !== cookie) {
+  if (!csrfMatches(form.get(CSRF_FIELD), request.headers.get("Cookie"))) {
     throw forbidden("This form has expired or was not sent from this site. Reload the page and try again.");
   }
   return form;

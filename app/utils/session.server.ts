@@ -19,9 +19,13 @@ export function newToken(): string {
   return randomBytes(32).toString("base64url");
 }
 
-/** Reads one cookie from a Cookie header. */
+/** Reads one cookie from a request's Cookie header. */
 export function readCookie(request: Request, name: string): string | null {
-  const header = request.headers.get("Cookie");
+  return cookieFromHeader(request.headers.get("Cookie"), name);
+}
+
+/** Reads one cookie from a raw Cookie header value. */
+export function cookieFromHeader(header: string | null | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
@@ -93,8 +97,13 @@ export async function revokeAllSessions(database: Db, userId: number): Promise<v
 
 const perRequest = new WeakMap<Request, Promise<SessionUser | null>>();
 
-async function lookup(request: Request): Promise<SessionUser | null> {
-  const token = readCookie(request, COOKIE);
+/** The session cookie's value from a raw Cookie header (for handlers outside Remix). */
+export function sessionTokenFromHeader(header: string | null | undefined): string | null {
+  return cookieFromHeader(header, COOKIE);
+}
+
+/** The user and roles behind a session token, or null when unknown or expired. */
+export async function sessionUserFromToken(token: string | null): Promise<SessionUser | null> {
   if (!token || token.length > 100) return null;
   const database = db();
   const row = await database
@@ -118,7 +127,7 @@ async function lookup(request: Request): Promise<SessionUser | null> {
 export function getSessionUser(request: Request): Promise<SessionUser | null> {
   let pending = perRequest.get(request);
   if (!pending) {
-    pending = lookup(request);
+    pending = sessionUserFromToken(readCookie(request, COOKIE));
     perRequest.set(request, pending);
   }
   return pending;

@@ -2,11 +2,16 @@ import type { JobName, JobPayloads } from "../queues";
 import { defaultDeps, type JobDeps } from "./deps";
 import { sendEmail } from "./send-email";
 import { sweepOutbox } from "./sweep-outbox";
+import { liveTally, officialTally } from "./tally";
+import { detectFraud } from "./detect-fraud";
 
 /** One processor per job name. */
 export const processors: { [N in JobName]: (data: JobPayloads[N], deps: JobDeps) => Promise<unknown> } = {
   "send-email": sendEmail,
   "sweep-outbox": (_data, deps) => sweepOutbox(deps),
+  "live-tally": (_data, deps) => liveTally(deps),
+  "official-tally": officialTally,
+  "detect-fraud": (_data, deps) => detectFraud(deps),
 };
 
 /** Runs a job in this process (inline mode, development without Redis). */

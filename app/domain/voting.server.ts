@@ -1,0 +1,147 @@
+import type { Db } from "../../db/client";
+import type { Role, User } from "../../db/schema";
+import { isPhaseOpen } from "./phases";
+import { networkOf } from "./network";
+
+export type VoteRefusal =
+  | "not_verified"
+  | "not_voter"
+  | "not_nominee"
+  | "window_closed"
+  | "already_voted";
+
+export type VoteOutcome =
+  | {
+      ok: true;
+      /** False when this exact vote was already recorded (a repeated submit): nothing new was written. */
+      created: boolean;
+      voteId: number;
+      editionId: number;
+      categoryCode: string;
+      projectTitle: string;
+      votedCategories: number;
+    }
+  | { ok: false; status: 403 | 404 | 409; refusal: VoteRefusal; message: string; categoryCode?: string };
+
+const MESSAGES: Record<VoteRefusal, string> = {
+  not_verified: "Please confirm your email address before voting: use the link we sent you, or ask for a new one on your account page.",
+  not_voter: "Your account cannot vote. Voting needs a registered account with a confirmed email address.",
+  not_nominee: "This project is not a nominee you can vote for.",
+  window_closed: "Voting is not open for this edition.",
+  already_voted: "You have already voted in this category. A vote is final.",
+};
+
+function refuse(status: 403 | 404 | 409, refusal: VoteRefusal, categoryCode?: string): VoteOutcome {
+  return { ok: false, status, refusal, message: MESSAGES[refusal], categoryCode };
+}
+
+/** The nominee a vote would go to, with what the rules need, or undefined. */
+async function nominee(database: Db, projectId: number) {
+  return database
+    .selectFrom("projects as p")
+    .innerJoin("editions as e", "e.id", "p.edition_id")
+    .innerJoin("categories as c", "c.id", "p.category_id")
+    .innerJoin("nomination_decisions as d", "d.project_id", "p.id")
+    .select([
+      "p.id",
+      "p.title",
+      "p.status",
+      "p.edition_id",
+      "p.category_id",
+      "c.code as category_code",
+      "d.decision",
+      "e.nominees_published_at",
+      "e.submission_opens_at",
+      "e.submission_closes_at",
+      "e.nomination_opens_at",
+      "e.nomination_closes_at",
+      "e.voting_opens_at",
+      "e.voting_closes_at",
+      "e.selection_opens_at",
+      "e.selection_closes_at",
+      "e.announcement_opens_at",
+      "e.announcement_closes_at",
+    ])
+    .where("p.id", "=", projectId)
+    .executeTakeFirst();
+}
+
+/**
+ * Casts a vote (DESIGN §5): a verified voter, a published nominee, the voting window open at `now`, one vote
+ * per voter per category — the unique constraint decides under concurrency. Repeating the very same vote is
+ * answered as success without writing anything; a different project in a voted category is refused.
+ */
+export async function castVote(
+  database: Db,
+  input: { voter: Pick<User, "id" | "email_verified_at">; roles: readonly Role[]; projectId: number; ip: string },
+  now: Date,
+): Promise<VoteOutcome> {
+  if (!input.roles.includes("voter")) return refuse(403, "not_voter");
+  if (input.voter.email_verified_at === null) return refuse(403, "not_verified");
+  const project = await nominee(database, input.projectId);
+  if (
+    !project ||
+    project.status !== "submitted" ||
+    project.decision !== "nominate" ||
+    project.nominees_published_at === null
+  ) {
+    return refuse(404, "not_nominee");
+  }
+  if (!isPhaseOpen(project, "voting", now)) return refuse(403, "window_closed", project.category_code);
+
+  const inserted = await database
+    .insertInto("votes")
+    .values({
+      edition_id: project.edition_id,
+      category_id: project.category_id,
+      project_id: project.id,
+      voter_id: input.voter.id,
+      ip: input.ip,
+      network: networkOf(input.ip),
+      created_at: now.toISOString(),
+    })
+    .onConflict((oc) => oc.columns(["edition_id", "category_id", "voter_id"]).doNothing())
+    .returning("id")
+    .executeTakeFirst();
+
+  let voteId = inserted?.id;
+  if (voteId === undefined) {
+    const existing = await database
+      .selectFrom("votes")
+      .select(["id", "project_id"])
+      .where("edition_id", "=", project.edition_id)
+      .where("category_id", "=", project.category_id)
+      .where("voter_id", "=", input.voter.id)
+      .executeTakeFirst();
+    if (!existing || existing.project_id !== project.id) return refuse(409, "already_voted", project.category_code);
+    voteId = existing.id;
+  }
+  const { count } = await database
+    .selectFrom("votes")
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .where("voter_id", "=", input.voter.id)
+    .where("edition_id", "=", project.edition_id)
+    .executeTakeFirstOrThrow();
+  return {
+    ok: true,
+    created: inserted !== undefined,
+    voteId,
+    editionId: project.edition_id,
+    categoryCode: project.category_code,
+    projectTitle: project.title,
+    votedCategories: Number(count),
+  };
+}
+
+/** A voter's votes in an edition, with project and category, in category order. */
+export async function votesOf(database: Db, voterId: number, editionId: number) {
+  return database
+    .selectFrom("votes as v")
+    .innerJoin("projects as p", "p.id", "v.project_id")
+    .innerJoin("categories as c", "c.id", "v.category_id")
+    .select(["v.id", "v.created_at", "p.id as project_id", "p.title", "c.code", "c.name as category_name", "c.position"])
+    .where("v.voter_id", "=", voterId)
+    .where("v.edition_id", "=", editionId)
+    .orderBy("c.position")
+    .execute();
+}

@@ -1,0 +1,36 @@
+import { advanceLiveCounts, recordTally } from "../../app/domain/tally.server";
+import { enqueue, type JobPayloads } from "../queues";
+import type { JobDeps } from "./deps";
+
+/**
+ * Every second: advances the live counts of every edition whose voting has opened and whose selection has not
+ * started, and enqueues the official tally of editions whose voting has closed without one.
+ */
+export async function liveTally(deps: JobDeps): Promise<number> {
+  const now = deps.now().toISOString();
+  const editions = await deps.db
+    .selectFrom("editions")
+    .select(["id", "voting_closes_at"])
+    .where("voting_opens_at", "<=", now)
+    .where("selection_opens_at", ">", now)
+    .execute();
+  for (const e of editions) {
+    await advanceLiveCounts(deps.db, e.id, deps.now());
+    if (e.voting_closes_at <= now) {
+      const closed = await deps.db
+        .selectFrom("tally_runs")
+        .select("id")
+        .where("edition_id", "=", e.id)
+        .where("trigger", "=", "close")
+        .executeTakeFirst();
+      if (!closed) await enqueue("official-tally", { editionId: e.id, trigger: "close", requestedBy: null }, `tally-close-${e.id}`);
+    }
+  }
+  return editions.length;
+}
+
+/** The official recount (at close, or re-run by an organiser): one transaction, same result on retry. */
+export async function officialTally(data: JobPayloads["official-tally"], deps: JobDeps) {
+  await advanceLiveCounts(deps.db, data.editionId, deps.now());
+  return recordTally(deps.db, data, deps.now());
+}
