@@ -159,6 +159,9 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: Timestamp;
   sent_at: Timestamp | null;
+  /** The project and edition an award notification is about (delivery panel); null for account emails. */
+  project_id: number | null;
+  edition_id: number | null;
 }
 
 export interface AuditLogTable {
@@ -300,6 +303,49 @@ export interface FraudFlagsTable {
   updated_at: Timestamp;
 }
 
+/** The nine criteria of DESIGN §4, scored 1–10 by experts during selection. */
+export type Criterion =
+  | "compliance"
+  | "relevance"
+  | "impact"
+  | "empowerment"
+  | "sdgs"
+  | "replication"
+  | "sustainability"
+  | "partnerships"
+  | "values";
+
+export type SelectionScoresTable = {
+  edition_id: number;
+  project_id: number;
+  expert_id: number;
+  comment: string;
+  updated_at: Timestamp;
+} & { [C in Criterion as `score_${C}`]: number | null };
+
+export interface SelectionSubmissionsTable {
+  edition_id: number;
+  category_id: number;
+  expert_id: number;
+  submitted_at: Timestamp;
+}
+
+export interface ConflictsTable {
+  project_id: number;
+  expert_id: number;
+  reason: string;
+  declared_at: Timestamp;
+}
+
+export interface WinnersTable {
+  edition_id: number;
+  category_id: number;
+  project_id: number;
+  override_reason: string | null;
+  confirmed_by: number | null;
+  confirmed_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -324,6 +370,10 @@ export interface Database {
   tally_runs: TallyRunsTable;
   tally_results: TallyResultsTable;
   fraud_flags: FraudFlagsTable;
+  selection_scores: SelectionScoresTable;
+  selection_submissions: SelectionSubmissionsTable;
+  conflicts: ConflictsTable;
+  winners: WinnersTable;
 }
 
 export type User = Selectable<UsersTable>;
