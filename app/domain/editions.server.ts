@@ -14,6 +14,23 @@ export async function listEditions(database: Db = db()): Promise<Edition[]> {
   return database.selectFrom("editions").selectAll().orderBy("year", "desc").execute();
 }
 
+/** One edition by id, or undefined. */
+export async function findEdition(id: number, database: Db = db()): Promise<Edition | undefined> {
+  return database.selectFrom("editions").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** The edition whose public voting is open at `now` (the most recent if several), or undefined. */
+export async function votingEdition(now: Date, database: Db = db()): Promise<Edition | undefined> {
+  const t = now.toISOString();
+  return database
+    .selectFrom("editions")
+    .selectAll()
+    .where("voting_opens_at", "<=", t)
+    .where("voting_closes_at", ">", t)
+    .orderBy("year", "desc")
+    .executeTakeFirst();
+}
+
 /** One edition by year, or undefined. */
 export async function findEditionByYear(year: number, database: Db = db()): Promise<Edition | undefined> {
   return database.selectFrom("editions").selectAll().where("year", "=", year).executeTakeFirst();

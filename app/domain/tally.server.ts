@@ -1,5 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "../../db/client";
+import { enqueue } from "../../workers/queues";
+import { audit } from "./audit.server";
 import { rankAll, type ProjectCount } from "./champions";
 
 /** Published nominees of an edition (every one of them is ranked, with zero votes if need be). */
@@ -246,4 +248,10 @@ export async function liveLeaderboard(database: Db, editionId: number, categoryI
       return { id: r.id, title: r.title, organisation: r.organisation, cast, valid: cast - invalid };
     })
     .sort((a, b) => b.valid - a.valid || a.id - b.id);
+}
+
+/** Queues a full recount requested by an organiser (audit-logged); the worker stores it as a new run. */
+export async function requestTallyRerun(database: Db, editionId: number, actorUserId: number, now: Date): Promise<void> {
+  await audit(database, { actorUserId, action: "tally.rerun", entity: "edition", entityId: editionId, now });
+  await enqueue("official-tally", { editionId, trigger: "rerun", requestedBy: actorUserId }, `tally-rerun-${editionId}-${now.getTime()}`);
 }

@@ -3,18 +3,16 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { AdminNav } from "~/components/admin";
 import { CsrfInput, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
-import { audit } from "~/domain/audit.server";
 import { currentEdition, findEditionByYear, listCategories, listEditions } from "~/domain/editions.server";
 import { FRAUD_LABELS, type FraudKind } from "~/domain/fraud.server";
 import { dismissFlag, invalidateFlag, invalidateVoter, invalidateVotes } from "~/domain/invalidation.server";
 import { formatInstant, hasPhaseStarted, isPhaseOpen } from "~/domain/phases";
-import { latestTallyRun, liveLeaderboard } from "~/domain/tally.server";
+import { latestTallyRun, liveLeaderboard, requestTallyRerun } from "~/domain/tally.server";
 import { findUserByEmail } from "~/domain/users.server";
 import { VotingAdminAction } from "~/schemas/voting";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
 import { requireRole } from "~/utils/session.server";
-import { enqueue } from "../../workers/queues";
 
 export const meta: MetaFunction = () => [{ title: "Voting — Admin — WSIS Prizes" }];
 
@@ -101,8 +99,7 @@ export async function action({ request }: ActionFunctionArgs) {
       if (!(hasPhaseStarted(edition, "voting", now) && !isPhaseOpen(edition, "voting", now) && !hasPhaseStarted(edition, "selection", now))) {
         return json({ ok: false as const, errors: {}, message: "The tally can be re-run after voting closes and until selection starts." }, { status: 409 });
       }
-      await audit(database, { actorUserId: user.id, action: "tally.rerun", entity: "edition", entityId: edition.id, now });
-      await enqueue("official-tally", { editionId: edition.id, trigger: "rerun", requestedBy: user.id }, `tally-rerun-${edition.id}-${now.getTime()}`);
+      await requestTallyRerun(database, edition.id, user.id, now);
       return json({ ok: true as const, errors: {}, message: "The tally is being recounted; refresh in a few seconds to see the new run." });
     }
     case "dismiss-flag":

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Notice } from "~/components/forms";
-import { currentEdition, listCategories } from "~/domain/editions.server";
+import { currentEdition, findEdition, listCategories, votingEdition } from "~/domain/editions.server";
 import { formatInstant, isPhaseOpen } from "~/domain/phases";
 import { votesOf } from "~/domain/voting.server";
 import { db } from "~/utils/db.server";
@@ -13,10 +13,17 @@ export const meta: MetaFunction = () => [{ title: "My votes — WSIS Prizes" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user, roles } = await requireUser(request);
   const now = new Date();
-  const [edition, categories] = await Promise.all([currentEdition(now), listCategories()]);
+  const castId = Number(new URL(request.url).searchParams.get("cast"));
+  // The edition of the vote just cast, else the one whose voting is open, else the current one.
+  const castEdition = Number.isInteger(castId) && castId > 0
+    ? await db().selectFrom("votes").select("edition_id").where("id", "=", castId).where("voter_id", "=", user.id).executeTakeFirst()
+    : undefined;
+  const [edition, categories] = await Promise.all([
+    castEdition ? findEdition(castEdition.edition_id) : votingEdition(now).then((e) => e ?? currentEdition(now)),
+    listCategories(),
+  ]);
   if (!edition) return json({ edition: null, categories: [], votes: [], cast: null, canVote: false, verified: false, isVoter: false, window: null });
   const votes = await votesOf(db(), user.id, edition.id);
-  const castId = Number(new URL(request.url).searchParams.get("cast"));
   const cast = votes.find((v) => v.id === castId) ?? null;
   const open = isPhaseOpen(edition, "voting", now);
   return json({

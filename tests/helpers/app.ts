@@ -87,6 +87,11 @@ export class Client {
     return this.cookies.get(name);
   }
 
+  /** Sets a cookie by hand (e.g. a session created directly in the test database). */
+  setCookie(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
+
   private store(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(";");
