@@ -88,7 +88,7 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
     const edition = await makeEdition(t.db, { phase: "voting", now });
     // Seven nominees in C3 with votes 9, 8, 7, 6, 5, 5, 1; and an invalidation that changes the champions.
     const counts = [9, 8, 7, 6, 5, 5, 1];
-    const projects = [];
+    const projects: Awaited<ReturnType<typeof makeProject>>[] = [];
     for (const n of counts) {
       const p = await makeProject(t.db, { editionId: edition.id, categoryCode: "C3" });
       projects.push(p);
