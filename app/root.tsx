@@ -68,7 +68,8 @@ export function useRootData() {
 function Header() {
   const data = useRootData();
   const user = data?.user;
-  const organiser = user?.roles.includes("organiser");
+  const roles = user?.roles ?? [];
+  const organiser = roles.includes("organiser");
   return (
     <header className="site-header">
       <div className="wrap">
@@ -77,6 +78,29 @@ function Header() {
         </Link>
         <nav aria-label="Main">
           <ul>
+            <li>
+              <Link to="/categories">Projects</Link>
+            </li>
+            {roles.includes("voter") ? (
+              <li>
+                <Link to="/votes">My votes</Link>
+              </li>
+            ) : null}
+            {user ? (
+              <li>
+                <Link to="/organisations">My organisations</Link>
+              </li>
+            ) : null}
+            {roles.includes("submitter") ? (
+              <li>
+                <Link to="/submissions">My submissions</Link>
+              </li>
+            ) : null}
+            {roles.includes("expert") || organiser ? (
+              <li>
+                <Link to="/review">Review</Link>
+              </li>
+            ) : null}
             {organiser ? (
               <li>
                 <Link to="/admin">Admin</Link>

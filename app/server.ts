@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
@@ -14,7 +15,7 @@ import { closeQueues } from "../workers/queues";
 import { db } from "./utils/db.server";
 import { env } from "./utils/env.server";
 import { log } from "./utils/log.server";
-import { MAX_FORM_BYTES } from "./utils/csrf.server";
+import { MAX_FORM_BYTES, isSameOrigin } from "./utils/csrf.server";
 import { closeRedis, initRedis, redisMode } from "./utils/redis.server";
 import { errorPage } from "./utils/error-page.server";
 import { voteEndpoint } from "./http/vote.server";
@@ -49,12 +50,15 @@ export function createApp(build: ServerBuild): Express {
       },
       strictTransportSecurity: env().APP_URL.startsWith("https://"),
       referrerPolicy: { policy: "strict-origin-when-cross-origin" },
+      // The legacy twin of frame-ancestors 'none', for browsers that ignore CSP.
+      frameguard: { action: "deny" },
       crossOriginEmbedderPolicy: false,
     }),
   );
   app.use(compression());
 
   app.get("/healthz", async (_req, res) => {
+    res.set("Cache-Control", "no-store");
     try {
       await db().selectFrom("categories").select("id").limit(1).execute();
       res.json({ ok: true, db: "up", redis: redisMode().mode });
@@ -68,10 +72,25 @@ export function createApp(build: ServerBuild): Express {
     if (req.method === "GET" || req.method === "HEAD") return next();
     const length = Number(req.headers["content-length"] ?? "0");
     if (req.headers["transfer-encoding"] && !req.headers["content-length"]) {
-      return void res.status(411).type("html").send(errorPage(411, "Please send the form again from the page."));
+      return void res
+        .status(411)
+        .type("html")
+        .send(errorPage(411, "Please send the form again from the page."));
     }
     if (!Number.isFinite(length) || length > MAX_FORM_BYTES) {
       return void res.status(413).type("html").send(errorPage(413, "The form is too large."));
+    }
+    next();
+  });
+
+  // Cross-site posts get a readable 403 here; Remix's own Origin check would answer them with a 500.
+  app.use((req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+    if (!isSameOrigin((name) => req.get(name))) {
+      return void res
+        .status(403)
+        .type("html")
+        .send(errorPage(403, "This form was sent from another site and has been refused."));
     }
     next();
   });
@@ -86,19 +105,28 @@ export function createApp(build: ServerBuild): Express {
     createRequestHandler({
       build,
       mode: env().NODE_ENV === "production" ? "production" : "development",
-      getLoadContext: (req, res) => ({ clientIp: req.ip ?? "unknown", cspNonce: String(res.locals.cspNonce) }),
+      getLoadContext: (req, res) => ({
+        clientIp: req.ip ?? "unknown",
+        cspNonce: String(res.locals.cspNonce),
+      }),
     }),
   );
   // Last resort for errors outside Remix (unreadable bodies, for instance): a readable page, never a trace.
   app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(err);
     const status = typeof err === "object" && err !== null && "status" in err ? Number(err.status) : 500;
-    if (status >= 500) log.error("request failed", { error: err instanceof Error ? err.message : String(err) });
+    if (status >= 500)
+      log.error("request failed", { error: err instanceof Error ? err.message : String(err) });
     const code = status >= 400 && status < 600 ? status : 500;
     res
       .status(code)
       .type("html")
-      .send(errorPage(code, code < 500 ? "This request could not be understood." : "Something went wrong on our side."));
+      .send(
+        errorPage(
+          code,
+          code < 500 ? "This request could not be understood." : "Something went wrong on our side.",
+        ),
+      );
   });
   return app;
 }
@@ -111,7 +139,9 @@ async function main(): Promise<void> {
   let workers: RunningWorkers | undefined;
   if (mode.mode === "redis" && config.WORKERS_IN_PROCESS) {
     workers = await startWorkers({ redisUrl: mode.url, prefix: config.REDIS_PREFIX });
-    await scheduleHousekeeping().catch((e: unknown) => log.warn(`could not schedule housekeeping: ${String(e)}`));
+    await scheduleHousekeeping().catch((e: unknown) =>
+      log.warn(`could not schedule housekeeping: ${String(e)}`),
+    );
   }
   // Inline mode (development without Redis): the periodic jobs run on timers in this process.
   const timers =
@@ -122,32 +152,54 @@ async function main(): Promise<void> {
           }, h.every),
         )
       : [];
-  const buildPath = new URL("../build/index.js", import.meta.url).href;
-  const build = (await import(buildPath)) as ServerBuild;
+  const buildPath = new URL("../build/index.js", import.meta.url);
+  if (!existsSync(buildPath)) throw new Error("build/index.js is missing: run `npm run build` first.");
+  const build = (await import(buildPath.href)) as ServerBuild;
   const app = createApp(build);
   const server: Server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
-    log.info(`WSIS Prizes listening on http://${config.HOST}:${port}`, { redis: mode.mode, app: config.APP_URL });
+    log.info(`WSIS Prizes listening on http://${config.HOST}:${port}`, {
+      redis: mode.mode,
+      app: config.APP_URL,
+    });
+  });
+  server.on("error", (e) => {
+    process.stderr.write(`Cannot listen on ${config.HOST}:${config.PORT}: ${e.message}\n`);
+    process.exit(1);
   });
   server.keepAliveTimeout = 65_000;
 
   let stopping = false;
+  const shutdown = async () => {
+    await workers?.close(); // lets jobs in progress finish
+    await closeQueues();
+    await closeRedis();
+    await closeDb();
+  };
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: shutting down`);
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => {
+      log.error("shutdown took longer than 10 s; exiting anyway");
+      process.exit(1);
+    }, 10_000);
     force.unref();
     timers.forEach(clearInterval);
-    server.close(async () => {
-      await workers?.close();
-      await closeQueues();
-      await closeRedis();
-      await closeDb();
-      process.exit(0);
+    server.close(() => {
+      shutdown().then(
+        () => process.exit(0),
+        (e: unknown) => {
+          log.error(`shutdown failed: ${String(e)}`);
+          process.exit(1);
+        },
+      );
     });
+    // Keep-alive connections would hold close() for up to keepAliveTimeout: close each one as soon as it is
+    // idle (now, or once its request in progress has been answered).
     server.closeIdleConnections();
+    setInterval(() => server.closeIdleConnections(), 100).unref();
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));

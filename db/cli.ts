@@ -8,7 +8,7 @@ import { checkPassword } from "../app/domain/password-policy.server";
 import { closeDb, getDb } from "./client";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, demoYear, seedDemo } from "./demo";
 import { prepareDatabase } from "./prepare";
-import { ROLES, type Role } from "./schema";
+import { ROLES } from "./schema";
 
 const USAGE = `Usage: npm run wsis -- <command> [options]
 
@@ -21,7 +21,10 @@ Commands:
                                              (P: submission, nomination, voting, selection, announced)
 `;
 
+/** Bad arguments: the message and the usage are printed, exit code 2. */
 class UsageError extends Error {}
+/** A well-formed command the data refuses (duplicate account, unknown edition): the message only, exit code 1. */
+class RefusedError extends Error {}
 
 const PHASE_ALIASES: Record<string, Phase> = {
   submission: "submission",
@@ -35,17 +38,19 @@ const PHASE_ALIASES: Record<string, Phase> = {
 async function run(argv: string[]): Promise<string> {
   const [command, ...rest] = argv;
   if (!command || command === "help" || command === "--help") return USAGE;
-  const database = getDb(env().DATABASE_URL);
+  // Opened on first use, so that a usage error leaves no database file behind.
+  const database = () => getDb(env().DATABASE_URL);
   const now = new Date();
   switch (command) {
     case "migrate": {
-      await prepareDatabase(database);
+      if (rest.length) throw new UsageError("migrate takes no options.");
+      await prepareDatabase(database());
       return "Database is up to date.";
     }
     case "seed:demo": {
       const { values } = parseArgs({ args: rest, options: { "if-empty": { type: "boolean" } } });
-      await prepareDatabase(database);
-      const created = await seedDemo(database, now);
+      await prepareDatabase(database());
+      const created = await seedDemo(database(), now);
       if (!created) {
         return values["if-empty"]
           ? `Demo edition ${demoYear(now)} already present; nothing to do.`
@@ -68,14 +73,21 @@ async function run(argv: string[]): Promise<string> {
         .object({
           email: z.email("--email must be an email address"),
           password: z.string({ error: "--password is required" }),
-          role: z.array(z.enum(ROLES as [Role, ...Role[]], { error: `--role must be one of ${ROLES.join(", ")}` })).min(1, "--role is required"),
-          name: z.string().max(100).optional(),
+          role: z
+            .array(z.enum(ROLES, { error: `--role must be one of ${ROLES.join(", ")}` }))
+            .min(1, "--role is required"),
+          name: z
+            .string()
+            .trim()
+            .min(1, "--name must not be empty")
+            .max(100, "--name must be at most 100 characters")
+            .optional(),
         })
         .safeParse({ ...values, role: values.role ?? [] });
       if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("\n"));
       const weak = checkPassword(parsed.data.password, parsed.data.email);
       if (weak) throw new UsageError(`--password: ${weak}`);
-      await prepareDatabase(database);
+      await prepareDatabase(database());
       const user = await createUser(
         {
           email: parsed.data.email,
@@ -85,19 +97,27 @@ async function run(argv: string[]): Promise<string> {
           verified: true,
           now,
         },
-        database,
+        database(),
       );
-      if (!user) throw new UsageError(`An account with the email ${parsed.data.email} already exists.`);
+      if (!user) throw new RefusedError(`An account with the email ${parsed.data.email} already exists.`);
       return `Created user #${user.id} ${user.email} (${parsed.data.role.join(", ")}), email verified.`;
     }
     case "edition:phase": {
-      const { values } = parseArgs({ args: rest, options: { edition: { type: "string" }, phase: { type: "string" } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { edition: { type: "string" }, phase: { type: "string" } },
+      });
+      if (!values.edition) throw new UsageError("--edition YEAR is required");
+      if (!/^\d{4}$/.test(values.edition)) throw new UsageError("--edition must be a year such as 2027");
       const year = Number(values.edition);
-      if (!values.edition || !Number.isInteger(year)) throw new UsageError("--edition YEAR is required");
-      const phase = PHASE_ALIASES[values.phase ?? ""];
-      if (!phase) throw new UsageError(`--phase must be one of submission, nomination, voting, selection, announced`);
-      if (!(await findEditionByYear(year, database))) throw new UsageError(`No edition for ${year}.`);
-      const edition = await openPhaseNow(year, phase, null, now, database);
+      const phase = Object.hasOwn(PHASE_ALIASES, values.phase ?? "")
+        ? PHASE_ALIASES[values.phase ?? ""]
+        : undefined;
+      if (!phase)
+        throw new UsageError(`--phase must be one of submission, nomination, voting, selection, announced`);
+      await prepareDatabase(database());
+      if (!(await findEditionByYear(year, database()))) throw new RefusedError(`No edition for ${year}.`);
+      const edition = await openPhaseNow(year, phase, null, now, database());
       if (!edition) throw new Error("could not update the edition");
       return `Edition ${year}: ${phase} is open now (${edition[`${phase}_opens_at`]} – ${edition[`${phase}_closes_at`]}).`;
     }
@@ -113,11 +133,15 @@ run(process.argv.slice(2))
   })
   .catch(async (e: unknown) => {
     await closeDb();
-    if (e instanceof UsageError || (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS"))) {
+    if (
+      e instanceof UsageError ||
+      (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS"))
+    ) {
       process.stderr.write(`${e.message}\n\n${USAGE}`);
       process.exit(2);
     }
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(
+      `${e instanceof RefusedError ? "" : "Error: "}${e instanceof Error ? e.message : String(e)}\n`,
+    );
     process.exit(1);
   });
-

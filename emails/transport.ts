@@ -24,10 +24,31 @@ export function isPermanentSmtpFailure(error: unknown): boolean {
   return typeof code === "number" && code >= 500 && code < 600;
 }
 
+export interface MailerOptions {
+  /** smtp:// or smtps:// URL; empty for .eml files in `outboxDir`. */
+  smtpUrl: string;
+  /** From header; defaults to the MAIL_FROM default. */
+  from?: string;
+  /** Folder for .eml files when there is no SMTP URL; defaults to var/outbox. */
+  outboxDir?: string;
+}
+
 /** SMTP when `smtpUrl` is set; otherwise .eml files in `outboxDir` (development). */
-export function createMailer(options: { smtpUrl: string; from: string; outboxDir: string }): Mailer {
+export function createMailer(input: MailerOptions): Mailer {
+  const options = {
+    smtpUrl: input.smtpUrl,
+    from: input.from ?? "WSIS Prizes <no-reply@wsis.localhost>",
+    outboxDir: input.outboxDir ?? "var/outbox",
+  };
   if (options.smtpUrl) {
-    const transport: Transporter = nodemailer.createTransport(options.smtpUrl);
+    // Bounded timeouts: a stuck relay fails the attempt (and BullMQ retries it) instead of holding a worker
+    // slot — and graceful shutdown — for nodemailer's default ten minutes.
+    const transport: Transporter = nodemailer.createTransport({
+      url: options.smtpUrl,
+      connectionTimeout: 30_000,
+      greetingTimeout: 30_000,
+      socketTimeout: 60_000,
+    });
     return {
       kind: "smtp",
       async send(mail) {

@@ -1,77 +1,109 @@
-import { Worker } from "bullmq";
+import { UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { pathToFileURL } from "node:url";
+import { z } from "zod";
 import { env } from "../app/utils/env.server";
 import { log } from "../app/utils/log.server";
 import { initRedis, workerConnectionOptions } from "../app/utils/redis.server";
 import { defaultDeps, type JobDeps } from "./jobs/deps";
-import { processors } from "./jobs/index";
-import { JOB_NAMES, queueFor, type JobName } from "./queues";
+import { processorFor } from "./jobs/index";
+import {
+  createQueues,
+  JOB_NAMES,
+  PAYLOAD_SCHEMAS,
+  processQueues,
+  type JobName,
+  type JobPayloads,
+  type JobQueues,
+} from "./queues";
 
 export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-/** Starts one BullMQ worker per queue against `redisUrl`; `deps` lets tests use their own database and SMTP. */
+/** One BullMQ worker for queue `name`: checks the payload, runs the processor, tells it about the last attempt. */
+function createWorker<N extends JobName>(
+  name: N,
+  deps: JobDeps,
+  connection: Redis,
+  prefix: string,
+  concurrency: number,
+) {
+  const schema = PAYLOAD_SCHEMAS[name];
+  const run = processorFor(name);
+  const worker = new Worker<JobPayloads[N]>(
+    name,
+    async (job) => {
+      const parsed = schema.safeParse(job.data);
+      if (!parsed.success)
+        throw new UnrecoverableError(`invalid ${name} payload: ${z.prettifyError(parsed.error)}`);
+      return run(parsed.data, deps, { finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+    },
+    { connection, prefix, concurrency },
+  );
+  worker.on("failed", (job, err) =>
+    log.warn(`job ${name} failed`, { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }),
+  );
+  worker.on("error", (err) => log.warn(`worker ${name}: ${err.message}`));
+  return worker;
+}
+
+/**
+ * Starts one BullMQ worker per queue against `redisUrl` and `prefix`; `deps` lets tests use their own database
+ * and SMTP. Follow-up jobs (the sweeper's re-enqueues) go to the same Redis and prefix.
+ */
 export async function startWorkers(options: {
   redisUrl: string;
   prefix: string;
   deps?: JobDeps;
   concurrency?: Partial<Record<JobName, number>>;
 }): Promise<RunningWorkers> {
-  const deps = options.deps ?? defaultDeps();
+  const producers = createQueues({ redisUrl: options.redisUrl, prefix: options.prefix });
+  const base = options.deps ?? defaultDeps();
+  const deps: JobDeps = { ...base, enqueue: base.enqueue ?? producers.add };
   // BullMQ leaves connections it was given open on close(); we keep them to quit them ourselves.
   const connections: Redis[] = [];
-  const connect = () => {
-    const c = new Redis(options.redisUrl, workerConnectionOptions());
-    c.on("error", () => {}); // reported through the worker's own "error" event
-    connections.push(c);
-    return c;
-  };
-  const workers = JOB_NAMES.map(
-    (name) =>
-      new Worker(
-        name,
-        async (job) => {
-          const run = processors[name] as (d: unknown, deps: JobDeps) => Promise<unknown>;
-          return run(job.data, deps);
-        },
-        {
-          connection: connect(),
-          prefix: options.prefix,
-          concurrency: options.concurrency?.[name] ?? (name === "send-email" ? 20 : 1),
-        },
-      ),
-  );
-  for (const w of workers) {
-    w.on("failed", (job, err) => log.warn(`job ${w.name} failed`, { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }));
-    w.on("error", (err) => log.warn(`worker ${w.name}: ${err.message}`));
-  }
+  const workers = JOB_NAMES.map((name) => {
+    const connection = new Redis(options.redisUrl, workerConnectionOptions());
+    connection.on("error", () => {}); // reported through the worker's own "error" event
+    connections.push(connection);
+    const concurrency = options.concurrency?.[name] ?? (name === "send-email" ? 20 : 1);
+    return createWorker(name, deps, connection, options.prefix, concurrency);
+  });
   return {
     async close() {
+      // Waits for jobs in progress to finish; new ones stay in Redis for the next worker.
       await Promise.all(workers.map((w) => w.close()));
+      await producers.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
 }
 
-/** Schedules the periodic outbox sweep (one schedule, whatever the number of processes). */
 /** Periodic jobs: one schedule each, whatever the number of processes (BullMQ job schedulers). */
-export const HOUSEKEEPING: ReadonlyArray<{ name: "sweep-outbox" | "live-tally" | "detect-fraud"; every: number }> = [
+export const HOUSEKEEPING: ReadonlyArray<{
+  name: "sweep-outbox" | "live-tally" | "detect-fraud";
+  every: number;
+}> = [
   { name: "sweep-outbox", every: 60_000 },
   // Live counts stay within about a second of the votes table (the issue asks for 2 s).
   { name: "live-tally", every: 1_000 },
   { name: "detect-fraud", every: 60_000 },
 ];
 
-/** Schedules the periodic jobs (idempotent). */
-export async function scheduleHousekeeping(): Promise<void> {
+/** Schedules the periodic jobs (idempotent) on `queues`, or on the process's own queues. */
+export async function scheduleHousekeeping(queues: JobQueues = processQueues()): Promise<void> {
+  await queues.ready();
   for (const h of HOUSEKEEPING) {
-    await queueFor(h.name).upsertJobScheduler(`${h.name}-every-${h.every}ms`, { every: h.every }, {
-      name: h.name,
-      data: {},
-      opts: { removeOnComplete: true, removeOnFail: 100 },
-    });
+    await queues.queue(h.name).upsertJobScheduler(
+      `${h.name}-every-${h.every}ms`,
+      { every: h.every },
+      {
+        name: h.name,
+        data: {},
+        opts: { removeOnComplete: true, removeOnFail: 100 },
+      },
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
+import { z } from "zod";
 import { env } from "../app/utils/env.server";
 import { log } from "../app/utils/log.server";
 import { redisMode } from "../app/utils/redis.server";
@@ -21,7 +22,29 @@ export interface JobPayloads {
   "detect-fraud": Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
-export const JOB_NAMES: readonly JobName[] = ["send-email", "sweep-outbox", "live-tally", "official-tally", "detect-fraud"];
+export const JOB_NAMES: readonly JobName[] = [
+  "send-email",
+  "sweep-outbox",
+  "live-tally",
+  "official-tally",
+  "detect-fraud",
+];
+
+const id = z.number().int().positive();
+const noData = z.record(z.string(), z.never());
+
+/** Payload schemas: workers refuse (without retrying) a job whose payload does not match. */
+export const PAYLOAD_SCHEMAS: { [N in JobName]: z.ZodType<JobPayloads[N]> } = {
+  "send-email": z.strictObject({ outboxId: id }),
+  "sweep-outbox": noData,
+  "live-tally": noData,
+  "official-tally": z.strictObject({
+    editionId: id,
+    trigger: z.enum(["close", "rerun"]),
+    requestedBy: id.nullable(),
+  }),
+  "detect-fraud": noData,
+};
 
 /** Retries with exponential backoff: 2 s, 4 s, 8 s … about 17 minutes over 10 attempts. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
@@ -31,38 +54,114 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { count: 10_000 },
 };
 
-type Holder = { __wsisQueues?: { key: string; connection: Redis; queues: Map<JobName, Queue> } };
+/** The job id that delivers outbox row `outboxId`: the same row is never queued twice at once. */
+export function emailJobId(outboxId: number): string {
+  return `email-${outboxId}`;
+}
+
+/** Adds a job; a second add with the same job id while the first is kept is a no-op. */
+export type Enqueue = <N extends JobName>(name: N, data: JobPayloads[N], jobId: string) => Promise<void>;
+
+function checkJobId(jobId: string): void {
+  // BullMQ refuses ids containing ":" and treats all-digit ids as its own counters.
+  if (!/^[A-Za-z0-9_-]+$/.test(jobId) || /^\d+$/.test(jobId)) throw new Error(`invalid job id ${jobId}`);
+}
+
+/** The producer side of every queue on one Redis and key prefix. */
+export interface JobQueues {
+  readonly prefix: string;
+  queue(name: JobName): Queue;
+  /** Resolves once Redis answers; rejects after `timeoutMs` (BullMQ itself would wait for ever). */
+  ready(timeoutMs?: number): Promise<void>;
+  /** Adds a job (deterministic id); throws when Redis does not answer. */
+  add: Enqueue;
+  close(): Promise<void>;
+}
+
+/** How long a producer waits for Redis before giving up (a web request must not hang on it). */
+const READY_TIMEOUT_MS = 2000;
+
+/**
+ * Producer queues on their own connection, which fails fast when Redis is down: no offline queue, and a bounded
+ * wait for the connection (BullMQ waits for a connection to be ready for as long as it takes).
+ */
+export function createQueues(options: { redisUrl: string; prefix: string }): JobQueues {
+  const connection = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  connection.on("error", (e) => log.warn(`redis (queues): ${e.message}`));
+  const queues = new Map<JobName, Queue>();
+  const queue = (name: JobName): Queue => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection, prefix: options.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      q.on("error", (e) => log.warn(`queue ${name}: ${e.message}`));
+      queues.set(name, q);
+    }
+    return q;
+  };
+  const ready = (timeoutMs = READY_TIMEOUT_MS) =>
+    new Promise<void>((resolve, reject) => {
+      if (connection.status === "ready") return resolve();
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        connection.off("ready", onReady);
+        reject(new Error(`Redis at ${options.redisUrl} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      connection.once("ready", onReady);
+    });
+  return {
+    prefix: options.prefix,
+    queue,
+    ready,
+    async add(name, data, jobId) {
+      checkJobId(jobId);
+      const payload = PAYLOAD_SCHEMAS[name].parse(data);
+      await ready();
+      await queue(name).add(name, payload, { jobId });
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
+
+type Holder = { __wsisQueues?: Map<string, JobQueues> };
 const holder = globalThis as Holder;
 
-/** The queue for a job name, on the shared producer connection (fails fast when Redis is down). */
-export function queueFor(name: JobName): Queue {
+/** The process's producer queues (REDIS_URL or the probed local Redis, REDIS_PREFIX); one set per URL and prefix. */
+export function processQueues(): JobQueues {
   const mode = redisMode();
   if (mode.mode !== "redis") throw new Error("queueFor() needs Redis; inline mode runs jobs directly");
-  const key = `${mode.url}|${env().REDIS_PREFIX}`;
-  if (!holder.__wsisQueues || holder.__wsisQueues.key !== key) {
-    const connection = new Redis(mode.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    connection.on("error", (e) => log.warn(`redis (queues): ${e.message}`));
-    holder.__wsisQueues = { key, connection, queues: new Map() };
+  const prefix = env().REDIS_PREFIX;
+  const key = `${mode.url}|${prefix}`;
+  holder.__wsisQueues ??= new Map();
+  let queues = holder.__wsisQueues.get(key);
+  if (!queues) {
+    queues = createQueues({ redisUrl: mode.url, prefix });
+    holder.__wsisQueues.set(key, queues);
   }
-  let queue = holder.__wsisQueues.queues.get(name);
-  if (!queue) {
-    queue = new Queue(name, {
-      connection: holder.__wsisQueues.connection,
-      prefix: env().REDIS_PREFIX,
-      defaultJobOptions: DEFAULT_JOB_OPTIONS,
-    });
-    holder.__wsisQueues.queues.set(name, queue);
-  }
-  return queue;
+  return queues;
+}
+
+/** The queue for a job name, on the process's shared producer connection (fails fast when Redis is down). */
+export function queueFor(name: JobName): Queue {
+  return processQueues().queue(name);
 }
 
 /**
  * Enqueues a job with a deterministic id (a second enqueue of the same id is a no-op). In inline mode
  * (development without Redis) the job runs in this process right after the current request.
- * Never throws: the database row that caused the job stays, and the sweeper re-enqueues it later.
+ * Never throws for Redis trouble: the database row that caused the job stays, and the sweeper re-enqueues it.
  */
-export async function enqueue<N extends JobName>(name: N, data: JobPayloads[N], jobId: string): Promise<void> {
-  if (!/^[A-Za-z0-9_-]+$/.test(jobId) || /^\d+$/.test(jobId)) throw new Error(`invalid job id ${jobId}`);
+export async function enqueue<N extends JobName>(
+  name: N,
+  data: JobPayloads[N],
+  jobId: string,
+): Promise<void> {
+  checkJobId(jobId);
   const mode = redisMode();
   if (mode.mode === "inline") {
     setImmediate(() => {
@@ -73,17 +172,15 @@ export async function enqueue<N extends JobName>(name: N, data: JobPayloads[N], 
     return;
   }
   try {
-    await queueFor(name).add(name, data, { jobId });
+    await processQueues().add(name, data, jobId);
   } catch (e) {
     log.warn(`could not enqueue ${name}; the sweeper will retry`, { jobId, error: String(e) });
   }
 }
 
-/** Closes the producer queues and their connection. */
+/** Closes the process's producer queues and their connections. */
 export async function closeQueues(): Promise<void> {
-  const current = holder.__wsisQueues;
+  const all = holder.__wsisQueues;
   holder.__wsisQueues = undefined;
-  if (!current) return;
-  await Promise.all([...current.queues.values()].map((q) => q.close()));
-  await current.connection.quit().catch(() => current.connection.disconnect());
+  if (all) await Promise.all([...all.values()].map((q) => q.close()));
 }

@@ -3,7 +3,13 @@ import { z } from "zod";
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().min(1).default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z
+    .string()
+    .default("3000")
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, {
+      message: "must be a port number from 0 to 65535",
+    })
+    .transform(Number),
   DATABASE_URL: z
     .string()
     .default("var/wsis.sqlite")
@@ -16,22 +22,35 @@ const EnvSchema = z.object({
     .default("")
     .refine((v) => v === "" || /^rediss?:\/\//.test(v), { message: "must be a redis:// URL" }),
   /** Key prefix for BullMQ queues and rate-limit counters, so several apps or tests can share one Redis. */
-  REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default("wsis"),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/i, { message: "may contain only letters, digits, - and _" })
+    .default("wsis"),
   SMTP_URL: z
     .string()
     .default("")
     .refine((v) => v === "" || /^smtps?:\/\//.test(v), { message: "must be an smtp:// or smtps:// URL" }),
   MAIL_FROM: z.string().default("WSIS Prizes <no-reply@wsis.localhost>"),
   OUTBOX_DIR: z.string().default("var/outbox"),
-  APP_URL: z.url({ message: "must be an absolute URL such as http://127.0.0.1:3000" }).default("http://127.0.0.1:3000"),
-  SESSION_SECRET: z.string().min(16, "must be at least 16 characters").default("dev-only-insecure-session-secret"),
+  /** Public base URL for links in emails and the origin check; no trailing slash. */
+  APP_URL: z
+    .url({ protocol: /^https?$/, message: "must be an absolute http(s) URL such as http://127.0.0.1:3000" })
+    .default("http://127.0.0.1:3000")
+    .transform((v) => v.replace(/\/+$/, "")),
+  SESSION_SECRET: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    .default("dev-only-insecure-session-secret"),
   TRUST_PROXY: z
     .string()
     .default("0")
     .refine((v) => /^\d+$/.test(v), { message: "must be the number of trusted proxy hops (0 = none)" })
     .transform(Number),
   /** Run BullMQ workers inside the web process (default) or only in `npm run worker` processes. */
-  WORKERS_IN_PROCESS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  WORKERS_IN_PROCESS: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

@@ -31,20 +31,27 @@ export async function redisAnswers(url: string, timeoutMs = 500): Promise<boolea
 
 /**
  * Decides once per process whether jobs and rate limits use Redis: REDIS_URL when set; otherwise a Redis at
- * 127.0.0.1:6379 if one answers; otherwise inline mode (jobs run in-process, memory limits) — development only.
+ * 127.0.0.1:6379 (or `probeUrl`, for tests) if one answers; otherwise inline mode (jobs run in-process, memory
+ * limits) with a logged warning — development only: production refuses to start without Redis.
  */
-export async function initRedis(): Promise<RedisMode> {
+export async function initRedis(options: { probeUrl?: string } = {}): Promise<RedisMode> {
   if (holder.__wsisRedis) return holder.__wsisRedis.state;
   const configured = env().REDIS_URL;
+  const probeUrl = options.probeUrl ?? DEFAULT_URL;
   let state: RedisMode;
   if (configured) state = { mode: "redis", url: configured };
-  else if (await redisAnswers(DEFAULT_URL)) state = { mode: "redis", url: DEFAULT_URL };
+  else if (await redisAnswers(probeUrl)) state = { mode: "redis", url: probeUrl };
   else {
-    state = { mode: "inline", reason: "REDIS_URL is unset and no Redis answers at 127.0.0.1:6379" };
+    state = {
+      mode: "inline",
+      reason: `REDIS_URL is unset and no Redis answers at ${new URL(probeUrl).host}`,
+    };
     if (env().NODE_ENV === "production") {
       throw new Error("Redis is required in production: set REDIS_URL (jobs and rate limits need it).");
     }
-    log.warn(`${state.reason}: jobs run inline in this process and rate limits are per-process (development only)`);
+    log.warn(
+      `${state.reason}: jobs run inline in this process and rate limits are per-process (development only)`,
+    );
   }
   holder.__wsisRedis = { state };
   return state;

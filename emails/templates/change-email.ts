@@ -24,3 +24,18 @@ export function emailChangedNotice(input: { name: string; newEmail: string }): E
     ],
   });
 }
+
+/**
+ * Sent to an address that is already registered when another account asks to move to it: the requester is
+ * told the same as for a free address (no enumeration), and the owner learns what happened.
+ */
+export function emailInUseNotice(input: { name: string }): EmailContent {
+  return layout({
+    subject: "Someone tried to use your email address for the WSIS Prizes",
+    paragraphs: [
+      `Hello ${input.name},`,
+      "Someone signed in to another WSIS Prizes account asked to change its email address to this one. This address already belongs to your account, so nothing was changed.",
+    ],
+    footnote: "If this was you, sign in with this address instead. Otherwise you can ignore this email.",
+  });
+}

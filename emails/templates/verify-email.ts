@@ -12,3 +12,20 @@ export function verifyEmail(input: { name: string; url: string; hours: number })
     footnote: `This link works once and expires in ${input.hours} hours. If you did not register, ignore this email.`,
   });
 }
+
+/**
+ * Sent instead of a confirmation link when someone registers with an address that already has an account:
+ * the page answers the same either way (no enumeration), and the owner learns what happened.
+ */
+export function accountExists(input: { name: string; signInUrl: string; resetUrl: string }): EmailContent {
+  return layout({
+    subject: "Someone tried to register with your email address",
+    paragraphs: [
+      `Hello ${input.name},`,
+      "Someone, perhaps you, tried to create a WSIS Prizes account with this email address. You already have an account, so no new one was created.",
+      `If it was you, sign in at ${input.signInUrl}. If you have forgotten your password, you can choose a new one with the button below.`,
+    ],
+    action: { label: "Reset my password", url: input.resetUrl },
+    footnote: "If you did not try to register, ignore this email: nothing has changed on your account.",
+  });
+}

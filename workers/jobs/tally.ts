@@ -23,7 +23,12 @@ export async function liveTally(deps: JobDeps): Promise<number> {
         .where("edition_id", "=", e.id)
         .where("trigger", "=", "close")
         .executeTakeFirst();
-      if (!closed) await enqueue("official-tally", { editionId: e.id, trigger: "close", requestedBy: null }, `tally-close-${e.id}`);
+      if (!closed)
+        await (deps.enqueue ?? enqueue)(
+          "official-tally",
+          { editionId: e.id, trigger: "close", requestedBy: null },
+          `tally-close-${e.id}`,
+        );
     }
   }
   return editions.length;

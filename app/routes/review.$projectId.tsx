@@ -1,0 +1,480 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { CsrfInput, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
+import { countryName } from "~/domain/countries";
+import {
+  decide,
+  nextUndecided,
+  projectForReview,
+  reviewAccess,
+  type DecisionSnapshot,
+} from "~/domain/nomination.server";
+import { formatInstant } from "~/domain/phases";
+import { REGION_LABELS } from "~/domain/regions";
+import { GDC_OBJECTIVES, SDGS, parseNumberList } from "~/domain/sdgs";
+import { countWords } from "~/domain/text";
+import {
+  DecisionFormSchema,
+  MAX_REASON_TEXT,
+  REJECT_REASONS,
+  REJECT_REASON_LABELS,
+  REVIEW_CRITERIA,
+  REVIEW_RULES,
+} from "~/schemas/nomination";
+import { STAKEHOLDER_LABELS } from "~/schemas/organisation";
+import {
+  IMPLEMENTATION_STATUS_LABELS,
+  LONG_ANSWER_FIELDS,
+  LONG_ANSWER_LABELS,
+  SHORT_DESCRIPTION_WORDS,
+} from "~/schemas/project";
+import { readForm } from "~/utils/csrf.server";
+import { db } from "~/utils/db.server";
+import { requireReviewer } from "~/utils/reviewer.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `Review: ${data.project.title} — WSIS Prizes` : "Review — WSIS Prizes" },
+];
+
+const NOT_FOUND = "This project does not exist or is not in your review queue.";
+
+function projectIdFrom(raw: string | undefined): number {
+  if (!raw || !/^[1-9]\d{0,8}$/.test(raw))
+    throw new Response(NOT_FOUND, { status: 404, statusText: "Not Found" });
+  return Number(raw);
+}
+
+/** Only http(s) addresses become links; anything else is shown as text. */
+function safeHref(url: string | null): string | null {
+  return url && /^https?:\/\//i.test(url) ? url : null;
+}
+
+function describe(s: DecisionSnapshot | null): string {
+  if (!s) return "no decision";
+  if (s.decision === "nominate") return "Nominate";
+  const reason = s.reason ? REJECT_REASON_LABELS[s.reason] : "no reason";
+  return `Reject (${s.reason === "other" && s.reason_text ? `Other: ${s.reason_text}` : reason})`;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const reviewer = await requireReviewer(request);
+  const projectId = projectIdFrom(params.projectId);
+  const now = new Date();
+  const database = db();
+  const found = await projectForReview(database, reviewer, projectId, now);
+  if (!found.ok) throw new Response(found.message, { status: found.status, statusText: "Not Found" });
+  const { project, edition, category, organisation, decision, flags, history, window, conflict } = found;
+  const tz = edition.timezone;
+  const next = await nextUndecided(database, reviewer, edition.id, {
+    id: project.id,
+    categoryId: project.category_id,
+  });
+  const min = edition.min_long_answer_words;
+  return json({
+    project: {
+      id: project.id,
+      title: project.title,
+      website: project.website,
+      websiteHref: safeHref(project.website),
+      country: countryName(project.country),
+      startYear: project.start_year,
+      implementation: project.implementation_status
+        ? IMPLEMENTATION_STATUS_LABELS[project.implementation_status]
+        : null,
+      shortDescription: project.short_description,
+      shortWords: countWords(project.short_description),
+      sdgs: parseNumberList(project.sdgs).map((n) => ({
+        n,
+        name: SDGS.find((g) => g.number === n)?.name ?? "",
+      })),
+      gdc: parseNumberList(project.gdc_objectives).map((n) => ({
+        n,
+        name: GDC_OBJECTIVES.find((g) => g.number === n)?.name ?? "",
+      })),
+      longAnswers: LONG_ANSWER_FIELDS.map((f) => ({
+        field: f,
+        label: LONG_ANSWER_LABELS[f].label,
+        text: project[f],
+        words: countWords(project[f]),
+      })),
+      submittedAt: project.submitted_at ? formatInstant(project.submitted_at, tz) : null,
+    },
+    minWords: min,
+    shortRange: SHORT_DESCRIPTION_WORDS,
+    edition: { year: edition.year, name: edition.name },
+    category,
+    organisation: {
+      name: organisation.name,
+      stakeholder: STAKEHOLDER_LABELS[organisation.stakeholder_type],
+      country: countryName(organisation.country),
+      region: REGION_LABELS[organisation.region],
+      website: organisation.website,
+      websiteHref: safeHref(organisation.website),
+      contact: organisation.contact_name,
+    },
+    decision: decision
+      ? {
+          decision: decision.decision,
+          reason: decision.reason,
+          reasonText: decision.reason_text,
+          summary: describe({
+            decision: decision.decision,
+            reason: decision.reason,
+            reason_text: decision.reason_text,
+            decided_by: null,
+            decided_at: decision.decided_at,
+          }),
+          by: decision.decided_by_name,
+          at: formatInstant(decision.decided_at, tz),
+        }
+      : null,
+    flags,
+    history: history.map((h) => ({
+      at: formatInstant(h.at, tz),
+      by: h.by,
+      before: describe(h.before),
+      after: describe(h.after),
+    })),
+    window,
+    conflict,
+    next,
+  });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const reviewer = await requireReviewer(request);
+  const projectId = projectIdFrom(params.projectId);
+  const database = db();
+  // Access before anything else: a project outside the queue answers 404 whatever the form holds.
+  const access = await reviewAccess(database, reviewer, projectId);
+  if (access === "none") throw new Response(NOT_FOUND, { status: 404, statusText: "Not Found" });
+  if (access === "conflict") {
+    throw new Response("You are a member of this project’s organisation, so you cannot decide it.", {
+      status: 403,
+      statusText: "Forbidden",
+    });
+  }
+  const form = await readForm(request);
+  const values = {
+    decision: String(form.get("decision") ?? ""),
+    reason: String(form.get("reason") ?? ""),
+    reason_text: String(form.get("reason_text") ?? "").slice(0, MAX_REASON_TEXT * 2),
+  };
+  const parsed = DecisionFormSchema.safeParse(values);
+  if (!parsed.success) {
+    return json({ errors: fieldErrorsFrom(parsed.error.issues), values }, { status: 400 });
+  }
+  const result = await decide(database, reviewer, projectId, parsed.data, new Date());
+  if (!result.ok) {
+    if (result.status === 404 || result.status === 403)
+      throw new Response(result.message, { status: result.status });
+    const errors: FieldErrors = result.field ? { [result.field]: result.message } : { form: result.message };
+    return json({ errors, values }, { status: result.status });
+  }
+  return redirect(`/review/${projectId}?saved=${result.changed ? "1" : "0"}`);
+}
+
+function Paragraphs({ text }: { text: string }) {
+  const parts = text.split(/\n\s*\n/).filter((p) => p.trim());
+  if (!parts.length) return <p className="muted">(no answer)</p>;
+  return (
+    <>
+      {parts.map((p, i) => (
+        <p key={i}>{p}</p>
+      ))}
+    </>
+  );
+}
+
+function WordCheck({ words, min, max }: { words: number; min: number; max?: number }) {
+  const ok = words >= min && (max === undefined || words <= max);
+  const range = max === undefined ? `at least ${min}` : `${min}–${max}`;
+  return (
+    <p className={ok ? "muted" : "error"}>
+      {words} words ({range} required){ok ? "" : " — does not meet the rule"}
+    </p>
+  );
+}
+
+export default function ReviewProject() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const errors: FieldErrors = actionData?.errors ?? {};
+  const values = actionData?.values ?? {
+    decision: data.decision?.decision ?? "",
+    reason: data.decision?.reason ?? "",
+    reason_text: data.decision?.reasonText ?? "",
+  };
+  const saved = !actionData ? params.get("saved") : null;
+  const { project, organisation, category } = data;
+  const canDecide = data.window.open && !data.conflict;
+  return (
+    <div className="stack">
+      <p>
+        <Link to={`/review?category=${encodeURIComponent(category.code)}`}>
+          ← Review queue ({category.code})
+        </Link>
+      </p>
+      <h1>{project.title || "(untitled)"}</h1>
+      <p className="muted">
+        <span className="code">{category.code}</span>
+        {category.name} · {organisation.name} · {data.edition.name}
+      </p>
+      {saved ? (
+        <Notice kind="success">
+          {saved === "1" ? "Decision saved." : "The decision was already recorded; nothing changed."}{" "}
+          {data.next ? (
+            <Link to={`/review/${data.next}`}>Next project to review →</Link>
+          ) : (
+            "No project left to review."
+          )}
+        </Notice>
+      ) : null}
+      {data.conflict ? (
+        <Notice kind="info">
+          You are a member of this project’s organisation, so you cannot decide it: another organiser or an
+          assigned expert must.
+        </Notice>
+      ) : null}
+      {!data.window.open ? <Notice kind="info">{data.window.message}</Notice> : null}
+
+      <div className="review-layout">
+        <article className="review-project stack" aria-labelledby="project-title">
+          <h2 id="project-title">The project</h2>
+          {data.flags.length ? (
+            <section aria-labelledby="flags-title" className="notice notice-error">
+              <h3 id="flags-title">Flags for reviewers</h3>
+              <ul>
+                {data.flags.map((f, i) => (
+                  <li key={i}>
+                    <strong>
+                      {f.kind === "near_duplicate" ? "Possible duplicate" : "Possible previous winner"}
+                    </strong>{" "}
+                    ({Math.round(f.score * 100)}% similar)
+                    {f.match ? (
+                      <>
+                        {": "}
+                        {f.match.href ? (
+                          <Link to={f.match.href}>{f.match.title}</Link>
+                        ) : (
+                          <em>{f.match.title}</em>
+                        )}
+                        {" — "}
+                        {f.match.organisation}, {f.match.categoryCode}, {f.match.year}
+                        {f.match.award ? `, ${f.match.award} of its edition` : ""}
+                        {f.match.status !== "submitted" ? ` (${f.match.status})` : ""}
+                        <details>
+                          <summary>Short description of the matched project</summary>
+                          <Paragraphs text={f.match.shortDescription} />
+                        </details>
+                      </>
+                    ) : (
+                      ": the matched project no longer exists."
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : (
+            <p className="muted">No duplicate or previous-winner flag.</p>
+          )}
+
+          <dl>
+            <dt>Organisation</dt>
+            <dd>
+              {organisation.name} ({organisation.stakeholder}), {organisation.country}, {organisation.region}
+              {organisation.websiteHref ? (
+                <>
+                  {" · "}
+                  <a href={organisation.websiteHref} rel="noopener noreferrer nofollow" target="_blank">
+                    {organisation.website}
+                  </a>
+                </>
+              ) : organisation.website ? (
+                ` · ${organisation.website}`
+              ) : null}
+              <br />
+              Contact person: {organisation.contact}
+            </dd>
+            <dt>Category (Action Line)</dt>
+            <dd>
+              {category.code} — {category.name}
+            </dd>
+            <dt>Country of implementation</dt>
+            <dd>{project.country}</dd>
+            <dt>Start year</dt>
+            <dd>{project.startYear ?? "—"}</dd>
+            <dt>Status</dt>
+            <dd>{project.implementation ?? "—"}</dd>
+            <dt>Project website</dt>
+            <dd>
+              {project.websiteHref ? (
+                <a href={project.websiteHref} rel="noopener noreferrer nofollow" target="_blank">
+                  {project.website}
+                </a>
+              ) : (
+                (project.website ?? "—")
+              )}
+            </dd>
+            <dt>Sustainable Development Goals</dt>
+            <dd>{project.sdgs.length ? project.sdgs.map((g) => `${g.n}. ${g.name}`).join("; ") : "—"}</dd>
+            <dt>Global Digital Compact objectives</dt>
+            <dd>{project.gdc.length ? project.gdc.map((g) => `${g.n}. ${g.name}`).join("; ") : "—"}</dd>
+            <dt>Submitted</dt>
+            <dd>{project.submittedAt ?? "—"}</dd>
+          </dl>
+
+          <section aria-labelledby="short-title">
+            <h3 id="short-title">Short description</h3>
+            <WordCheck words={project.shortWords} min={data.shortRange.min} max={data.shortRange.max} />
+            <Paragraphs text={project.shortDescription} />
+          </section>
+          {project.longAnswers.map((a) => (
+            <section key={a.field} aria-labelledby={`la-${a.field}`}>
+              <h3 id={`la-${a.field}`}>{a.label}</h3>
+              <WordCheck words={a.words} min={data.minWords} />
+              <Paragraphs text={a.text} />
+            </section>
+          ))}
+        </article>
+
+        <aside className="review-aside stack" aria-label="Decision, rules and criteria">
+          <section aria-labelledby="decision-title">
+            <h2 id="decision-title">Decision</h2>
+            <p>
+              {data.decision ? (
+                <>
+                  Current decision: <strong>{data.decision.summary}</strong>
+                  <br />
+                  <span className="muted">
+                    by {data.decision.by ?? "a former user"}, {data.decision.at}
+                  </span>
+                </>
+              ) : (
+                "Not decided yet."
+              )}
+            </p>
+            {canDecide ? (
+              <Form method="post" noValidate>
+                <CsrfInput />
+                {errors.form ? <Notice kind="error">{errors.form}</Notice> : null}
+                {/* No "field" class here: its full-width input style would stretch the radio buttons. */}
+                <fieldset aria-describedby={errors.decision ? "decision-error" : undefined}>
+                  <legend>Your decision</legend>
+                  {errors.decision ? (
+                    <p id="decision-error" className="error" role="alert">
+                      {errors.decision}
+                    </p>
+                  ) : null}
+                  <p>
+                    <label>
+                      <input
+                        type="radio"
+                        name="decision"
+                        value="nominate"
+                        defaultChecked={values.decision === "nominate"}
+                      />{" "}
+                      Nominate
+                    </label>
+                  </p>
+                  <p>
+                    <label>
+                      <input
+                        type="radio"
+                        name="decision"
+                        value="reject"
+                        defaultChecked={values.decision === "reject"}
+                      />{" "}
+                      Reject
+                    </label>
+                  </p>
+                </fieldset>
+                <div className={errors.reason ? "field has-error" : "field"}>
+                  <label htmlFor="f-reason">Reason for rejecting</label>
+                  <p id="f-reason-hint" className="hint">
+                    Required when you reject. The submitter sees it in the result email.
+                  </p>
+                  {errors.reason ? (
+                    <p id="f-reason-error" className="error" role="alert">
+                      {errors.reason}
+                    </p>
+                  ) : null}
+                  <select
+                    id="f-reason"
+                    name="reason"
+                    defaultValue={values.reason}
+                    aria-invalid={errors.reason ? true : undefined}
+                    aria-describedby={errors.reason ? "f-reason-hint f-reason-error" : "f-reason-hint"}
+                  >
+                    <option value="">Choose a reason</option>
+                    {REJECT_REASONS.map((r) => (
+                      <option key={r} value={r}>
+                        {REJECT_REASON_LABELS[r]}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                <div className={errors.reason_text ? "field has-error" : "field"}>
+                  <label htmlFor="f-reason_text">Explanation (for “Other”)</label>
+                  <p id="f-reason_text-hint" className="hint">
+                    Required when the reason is “Other”; up to {MAX_REASON_TEXT} characters.
+                  </p>
+                  {errors.reason_text ? (
+                    <p id="f-reason_text-error" className="error" role="alert">
+                      {errors.reason_text}
+                    </p>
+                  ) : null}
+                  <textarea
+                    id="f-reason_text"
+                    name="reason_text"
+                    maxLength={MAX_REASON_TEXT}
+                    defaultValue={values.reason_text}
+                    aria-invalid={errors.reason_text ? true : undefined}
+                    aria-describedby={
+                      errors.reason_text ? "f-reason_text-hint f-reason_text-error" : "f-reason_text-hint"
+                    }
+                  />
+                </div>
+                <button type="submit">{data.decision ? "Change decision" : "Save decision"}</button>
+              </Form>
+            ) : null}
+          </section>
+
+          <section aria-labelledby="rules-title">
+            <h2 id="rules-title">Rules</h2>
+            <p className="hint">
+              A project that breaks one of these rules is rejected with the matching reason.
+            </p>
+            <ul>
+              {REVIEW_RULES.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+          </section>
+          <section aria-labelledby="criteria-title">
+            <h2 id="criteria-title">Criteria</h2>
+            <ol>
+              {REVIEW_CRITERIA.map((c) => (
+                <li key={c}>{c}</li>
+              ))}
+            </ol>
+          </section>
+          {data.history.length ? (
+            <section aria-labelledby="history-title">
+              <h2 id="history-title">History</h2>
+              <ul>
+                {data.history.map((h, i) => (
+                  <li key={i}>
+                    {h.at} — {h.by ?? "a former user"}: {h.before} → {h.after}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
+        </aside>
+      </div>
+    </div>
+  );
+}

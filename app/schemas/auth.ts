@@ -1,0 +1,82 @@
+import { z } from "zod";
+
+/**
+ * Password length bounds, repeated here because this module is browser-safe and the policy module is not;
+ * tests/unit/password-policy.test.ts checks both agree. The common-password check runs on the server.
+ */
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 128;
+export const EMAIL_MAX_LENGTH = 254;
+export const NAME_MAX_LENGTH = 100;
+/** Name of the registration honeypot field: hidden from people, filled by naive bots. */
+export const HONEYPOT_FIELD = "fax_number";
+
+const email = z
+  .string({ error: "Enter your email address." })
+  .trim()
+  .min(1, "Enter your email address.")
+  .max(EMAIL_MAX_LENGTH, `An email address has at most ${EMAIL_MAX_LENGTH} characters.`)
+  .pipe(z.email({ error: "Enter an email address such as name@example.org." }));
+
+/** A password being chosen: length only here; the server also refuses common ones. */
+const newPassword = z
+  .string({ error: "Choose a password." })
+  .min(1, "Choose a password.")
+  .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters.`)
+  .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters.`);
+
+/** A password being checked: never judged by the current policy, only bounded. */
+const existingPassword = z
+  .string({ error: "Enter your password." })
+  .min(1, "Enter your password.")
+  .max(1024, "Enter your password.");
+
+/** Tokens from emailed links: base64url, 43 characters when we make them. */
+const token = z
+  .string({ error: "This link is incomplete." })
+  .regex(/^[A-Za-z0-9_-]{20,100}$/, "This link is incomplete.");
+
+export const RegisterSchema = z.object({
+  name: z
+    .string({ error: "Enter your full name." })
+    .trim()
+    .min(1, "Enter your full name.")
+    .max(NAME_MAX_LENGTH, `Use at most ${NAME_MAX_LENGTH} characters.`),
+  email,
+  password: newPassword,
+});
+export type RegisterInput = z.infer<typeof RegisterSchema>;
+
+export const LoginSchema = z.object({
+  email,
+  password: existingPassword,
+  /** Where to go after signing in; anything odd is dropped (safeRedirect still checks what is left). */
+  redirectTo: z.string().max(2000).optional().catch(undefined),
+});
+
+export const ForgotPasswordSchema = z.object({ email });
+
+export const ResetPasswordSchema = z.object({ token, password: newPassword });
+
+export const TokenSchema = z.object({ token });
+
+export const ChangeEmailSchema = z.object({
+  intent: z.literal("change-email"),
+  email,
+  currentPassword: existingPassword,
+});
+
+export const ChangePasswordSchema = z.object({
+  intent: z.literal("change-password"),
+  currentPassword: existingPassword,
+  newPassword,
+});
+
+export const ResendVerificationSchema = z.object({ intent: z.literal("resend-verification") });
+
+/** The three forms of the account page, told apart by their `intent` button value. */
+export const AccountActionSchema = z.discriminatedUnion("intent", [
+  ChangeEmailSchema,
+  ChangePasswordSchema,
+  ResendVerificationSchema,
+]);

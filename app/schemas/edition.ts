@@ -1,0 +1,159 @@
+import { z } from "zod";
+import { PHASES, PHASE_LABELS, validatePhaseOrder, type Phase, type PhaseInstants } from "../domain/phases";
+import { LOCAL_DATETIME, canonicalTimeZone, utcToZonedLocal, zonedLocalToUtc } from "../domain/zoned-time";
+
+export const DEFAULT_TIME_ZONE = "Europe/Zurich";
+export const EDITION_NAME_MAX = 120;
+export const EDITION_YEAR_MIN = 2000;
+export const EDITION_YEAR_MAX = 2100;
+
+/** The ten instant fields, in schedule order. */
+export const INSTANT_FIELDS = [
+  "submission_opens_at",
+  "submission_closes_at",
+  "nomination_opens_at",
+  "nomination_closes_at",
+  "voting_opens_at",
+  "voting_closes_at",
+  "selection_opens_at",
+  "selection_closes_at",
+  "announcement_opens_at",
+  "announcement_closes_at",
+] as const satisfies ReadonlyArray<keyof PhaseInstants>;
+export type InstantField = (typeof INSTANT_FIELDS)[number];
+
+/** A readable label for one instant field, e.g. "Public voting opens". */
+export function instantLabel(field: InstantField): string {
+  const [phase, edge] = splitField(field);
+  return `${PHASE_LABELS[phase]} ${edge === "opens" ? "opens" : "closes"}`;
+}
+
+function splitField(field: InstantField): [Phase, "opens" | "closes"] {
+  const phase = PHASES.find((p) => field === `${p}_opens_at` || field === `${p}_closes_at`) ?? "submission";
+  return [phase, field.endsWith("_opens_at") ? "opens" : "closes"];
+}
+
+const localInstant = z
+  .string({ error: "Enter a date and time." })
+  .trim()
+  .min(1, "Enter a date and time.")
+  .max(19, "Enter a date and time.")
+  .regex(LOCAL_DATETIME, "Enter a date and time as YYYY-MM-DDTHH:MM.")
+  // Calendar check only (30 February); the edition's time zone is applied once every field is valid.
+  .refine((v) => zonedLocalToUtc(v, "UTC") !== null, "This date does not exist.");
+
+const timeZone = z
+  .string({ error: "Enter a time zone." })
+  .trim()
+  .min(1, "Enter a time zone.")
+  .transform((v, ctx) => {
+    const canonical = canonicalTimeZone(v);
+    if (canonical) return canonical;
+    ctx.issues.push({
+      code: "custom",
+      input: v,
+      message: "Enter an IANA time zone name such as Europe/Zurich or America/New_York.",
+    });
+    return z.NEVER;
+  });
+
+const name = z
+  .string({ error: "Enter a name." })
+  .trim()
+  .min(1, "Enter a name.")
+  .max(EDITION_NAME_MAX, `Keep the name to ${EDITION_NAME_MAX} characters or fewer.`);
+
+const year = z
+  .string({ error: "Enter a year." })
+  .trim()
+  .regex(/^\d{4}$/, "Enter a four-digit year such as 2027.")
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(EDITION_YEAR_MIN, `Enter a year from ${EDITION_YEAR_MIN} to ${EDITION_YEAR_MAX}.`)
+      .max(EDITION_YEAR_MAX, `Enter a year from ${EDITION_YEAR_MIN} to ${EDITION_YEAR_MAX}.`),
+  );
+
+const instantShape = {
+  submission_opens_at: localInstant,
+  submission_closes_at: localInstant,
+  nomination_opens_at: localInstant,
+  nomination_closes_at: localInstant,
+  voting_opens_at: localInstant,
+  voting_closes_at: localInstant,
+  selection_opens_at: localInstant,
+  selection_closes_at: localInstant,
+  announcement_opens_at: localInstant,
+  announcement_closes_at: localInstant,
+} satisfies Record<InstantField, typeof localInstant>;
+
+type LocalFields = { timezone: string } & Record<InstantField, string>;
+
+function isComplete(instants: Partial<PhaseInstants>): instants is PhaseInstants {
+  return INSTANT_FIELDS.every((f) => typeof instants[f] === "string");
+}
+
+/**
+ * Reads the ten datetime-local values as wall-clock time in the form's time zone, then checks the phases are
+ * in order (validatePhaseOrder). Issues are keyed by field, so each message sits beside its input.
+ */
+function toInstants<T extends LocalFields>(value: T, ctx: z.core.$RefinementCtx<T>) {
+  const instants: Partial<PhaseInstants> = {};
+  for (const field of INSTANT_FIELDS) {
+    const at = zonedLocalToUtc(value[field], value.timezone);
+    if (at) instants[field] = at.toISOString();
+    else
+      ctx.issues.push({
+        code: "custom",
+        input: value[field],
+        path: [field],
+        message: "This date does not exist.",
+      });
+  }
+  if (!isComplete(instants)) return z.NEVER;
+  const order = validatePhaseOrder(instants);
+  for (const field of INSTANT_FIELDS) {
+    const message = order[field];
+    if (message) ctx.issues.push({ code: "custom", input: value[field], path: [field], message });
+  }
+  if (ctx.issues.length) return z.NEVER;
+  return { ...value, ...instants };
+}
+
+/** The edition edit form (name, time zone, ten instants in that zone) → name, timezone and UTC ISO instants. */
+export const EditionUpdateSchema = z
+  .object({ name, timezone: timeZone, ...instantShape })
+  .transform((value, ctx) => toInstants(value, ctx));
+
+/** The new-edition form: the edit form plus the year. */
+export const EditionCreateSchema = z
+  .object({ year, name, timezone: timeZone, ...instantShape })
+  .transform((value, ctx) => toInstants(value, ctx));
+
+export type EditionUpdateInput = z.output<typeof EditionUpdateSchema>;
+export type EditionCreateInput = z.output<typeof EditionCreateSchema>;
+
+/** Form defaults for an edition's instants: each shown as wall-clock time in the edition's time zone. */
+export function instantDefaults(
+  edition: PhaseInstants,
+  timeZone: string,
+): Partial<Record<InstantField, string>> {
+  const out: Partial<Record<InstantField, string>> = {};
+  for (const f of INSTANT_FIELDS) out[f] = utcToZonedLocal(edition[f], timeZone);
+  return out;
+}
+
+/** The "open <phase> now" demo button. */
+export const OpenPhaseSchema = z.object({
+  phase: z.enum(PHASES, { error: "Choose one of the five phases." }),
+});
+
+/** The edition form as sent, each value cut short, to refill the inputs after an error. */
+export function sentEditionValues(form: FormData): Partial<Record<string, string>> {
+  const out: Partial<Record<string, string>> = {};
+  for (const [key, value] of form)
+    if (key !== "_csrf" && typeof value === "string") out[key] = value.slice(0, 200);
+  return out;
+}

@@ -1,0 +1,28 @@
+/**
+ * The organisation form's options and limits, apart from the schema so that the browser bundle of the form
+ * does not carry the country code list the schema validates against.
+ */
+import type { StakeholderType } from "../../db/schema";
+
+/** Stakeholder types in display order (DESIGN §3). */
+export const STAKEHOLDER_TYPES = [
+  "government",
+  "private_sector",
+  "civil_society",
+  "international_organisation",
+  "academia",
+  "other",
+] as const satisfies readonly StakeholderType[];
+
+/** Display names of the stakeholder types. */
+export const STAKEHOLDER_LABELS: Readonly<Record<StakeholderType, string>> = {
+  government: "Government",
+  private_sector: "Private sector",
+  civil_society: "Civil society",
+  international_organisation: "International organisation",
+  academia: "Academia",
+  other: "Other",
+};
+
+/** Longest accepted values, shown as maxLength on the form too. */
+export const ORGANISATION_LIMITS = { name: 200, contactName: 100, email: 254, website: 500 } as const;
