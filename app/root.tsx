@@ -17,6 +17,7 @@ import { CsrfInput } from "./components/forms";
 import { useNonce } from "./components/nonce";
 import styles from "./styles/app.css";
 import { csrfToken } from "./utils/csrf.server";
+import { env } from "./utils/env.server";
 import { getSessionUser } from "./utils/session.server";
 
 export const links: LinksFunction = () => [
@@ -26,7 +27,10 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [
   { title: "WSIS Prizes" },
-  { name: "description", content: "The WSIS Prizes: ICT-for-development projects, public voting and winners." },
+  {
+    name: "description",
+    content: "The WSIS Prizes: ICT-for-development projects, public voting and winners.",
+  },
 ];
 
 /** Passes Retry-After (and nothing else) from a thrown 429 to the document response. */
@@ -52,7 +56,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
             roles: current.roles,
           }
         : null,
-      devMail: process.env.NODE_ENV !== "production",
+      devMail: env().NODE_ENV !== "production",
     },
     setCookie ? { headers: { "Set-Cookie": setCookie } } : undefined,
   );
@@ -157,7 +161,8 @@ export function Layout({ children }: { children: ReactNode }) {
         </main>
         <footer className="site-footer">
           <div className="wrap">
-            World Summit on the Information Society — WSIS Prizes. Times are shown in the organisers’ time zone.
+            World Summit on the Information Society — WSIS Prizes. Times are shown in the organisers’ time
+            zone.
           </div>
         </footer>
         <ScrollRestoration nonce={nonce} />
@@ -189,12 +194,13 @@ export function ErrorBoundary() {
   let message = "Something went wrong on our side. Please try again in a moment.";
   if (isRouteErrorResponse(error)) {
     status = error.status;
-    message =
-      typeof error.data === "string" && error.data
-        ? error.data
-        : status === 404
-          ? "We could not find this page. Check the address, or start again from the home page."
-          : error.statusText || message;
+    // Remix's own 404/405 texts ("Error: No route matches URL…") are for developers; ours are for people.
+    const internal = typeof error.data === "string" && /^(Error: |You made a )/.test(error.data);
+    if (status === 404 && internal)
+      message = "We could not find this page. Check the address, or start again from the home page.";
+    else if (status === 405 && internal) message = "This page does not accept that kind of request.";
+    else if (typeof error.data === "string" && error.data) message = error.data;
+    else message = status === 404 ? "We could not find this page." : error.statusText || message;
   }
   const title = TITLES[status] ?? (status >= 500 ? "Something went wrong" : "Request refused");
   return (

@@ -9,7 +9,7 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import { closeDb } from "../db/client";
 import { prepareDatabase } from "../db/prepare";
-import { HOUSEKEEPING, startWorkers, scheduleHousekeeping, type RunningWorkers } from "../workers/index";
+import { HOUSEKEEPING, maintainHousekeeping, startWorkers, type RunningWorkers } from "../workers/index";
 import { runInline } from "../workers/jobs/index";
 import { closeQueues } from "../workers/queues";
 import { db } from "./utils/db.server";
@@ -137,11 +137,10 @@ async function main(): Promise<void> {
   await prepareDatabase(db());
   const mode = await initRedis();
   let workers: RunningWorkers | undefined;
+  let stopHousekeeping = () => {};
   if (mode.mode === "redis" && config.WORKERS_IN_PROCESS) {
     workers = await startWorkers({ redisUrl: mode.url, prefix: config.REDIS_PREFIX });
-    await scheduleHousekeeping().catch((e: unknown) =>
-      log.warn(`could not schedule housekeeping: ${String(e)}`),
-    );
+    stopHousekeeping = maintainHousekeeping();
   }
   // Inline mode (development without Redis): the periodic jobs run on timers in this process.
   const timers =
@@ -187,6 +186,7 @@ async function main(): Promise<void> {
     }, 10_000);
     force.unref();
     timers.forEach(clearInterval);
+    stopHousekeeping();
     server.close(() => {
       shutdown().then(
         () => process.exit(0),

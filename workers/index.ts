@@ -107,6 +107,21 @@ export async function scheduleHousekeeping(queues: JobQueues = processQueues()):
   }
 }
 
+/**
+ * Schedules the periodic jobs now and re-asserts them every 15 s: schedules live in Redis, so they come back
+ * by themselves after Redis restarted without its data. Returns a function that stops re-asserting.
+ */
+export function maintainHousekeeping(queues?: JobQueues): () => void {
+  const schedule = () =>
+    scheduleHousekeeping(queues).catch((e: unknown) =>
+      log.warn(`could not schedule housekeeping: ${String(e)}`),
+    );
+  void schedule();
+  const timer = setInterval(() => void schedule(), 15_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 async function main(): Promise<void> {
   const mode = await initRedis();
   if (mode.mode !== "redis") {
@@ -114,10 +129,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = await startWorkers({ redisUrl: mode.url, prefix: env().REDIS_PREFIX });
-  await scheduleHousekeeping();
+  const stopHousekeeping = maintainHousekeeping();
   log.info("workers started", { queues: JOB_NAMES });
   const stop = async (signal: string) => {
     log.info(`${signal}: closing workers`);
+    stopHousekeeping();
     await running.close();
     process.exit(0);
   };

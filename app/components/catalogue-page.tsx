@@ -35,8 +35,8 @@ export function CatalogueResults({ view, showCategory }: { view: CatalogueView; 
         <Notice kind="info">No edition has been scheduled yet.</Notice>
       ) : !view.published ? (
         <Notice kind="info">
-          The nominees of the {edition.name} have not been published yet. They appear here as soon as the organisers
-          publish the list.
+          The nominees of the {edition.name} have not been published yet. They appear here as soon as the
+          organisers publish the list.
         </Notice>
       ) : null}
       <EditionLinks

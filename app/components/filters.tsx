@@ -1,6 +1,12 @@
 import { Form, Link } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { MAX_QUERY_LENGTH, REGION_LABELS, REGIONS, STAKEHOLDER_LABELS, STAKEHOLDER_TYPES } from "~/schemas/catalogue";
+import {
+  MAX_QUERY_LENGTH,
+  REGION_LABELS,
+  REGIONS,
+  STAKEHOLDER_LABELS,
+  STAKEHOLDER_TYPES,
+} from "~/schemas/catalogue";
 
 export interface FilterValues {
   q: string;

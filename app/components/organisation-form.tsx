@@ -73,10 +73,17 @@ export function OrganisationForm({
   submitLabel: string;
   intent?: string;
 }) {
+  const [country, setCountry] = useState(values.country);
   const [region, setRegion] = useState<string>(values.region);
+  // Follow the country unless International was chosen; a region that only came from the previous country
+  // is cleared when the new one is ambiguous, so the server asks instead of keeping a wrong guess.
   const onCountry = (code: string) => {
-    const derived = regionOf(code);
-    if (derived && region !== "international") setRegion(derived);
+    const before = regionOf(country);
+    const after = regionOf(code);
+    setCountry(code);
+    if (region === "international") return;
+    if (after) setRegion(after);
+    else if (region === before) setRegion("");
   };
   return (
     <Form method="post" noValidate>

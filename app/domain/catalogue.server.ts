@@ -67,7 +67,9 @@ export function projectFilterCondition(eb: ProjectScope, filters: ProjectFilters
     const pattern = `%${escapeLike(term)}%`;
     const like = (column: "projects.title" | "projects.short_description" | "organisations.name") =>
       sql<SqlBool>`lower(${eb.ref(column)}) like lower(${pattern}) escape '\\'`;
-    conditions.push(eb.or([like("projects.title"), like("projects.short_description"), like("organisations.name")]));
+    conditions.push(
+      eb.or([like("projects.title"), like("projects.short_description"), like("organisations.name")]),
+    );
   }
   return eb.and(conditions);
 }
@@ -107,7 +109,11 @@ function publicPart(e: Edition): PublicEdition {
 }
 
 /** The edition to show: `year` when given (it must have published nominees), else currentEdition(now). */
-export async function catalogueEdition(year: number | null, now: Date, database: Db = db()): Promise<CatalogueEdition> {
+export async function catalogueEdition(
+  year: number | null,
+  now: Date,
+  database: Db = db(),
+): Promise<CatalogueEdition> {
   if (year !== null) {
     const edition = await findEditionByYear(year, database);
     if (!edition || !isPublished(edition, now)) return { kind: "not-found", year };
@@ -119,7 +125,10 @@ export async function catalogueEdition(year: number | null, now: Date, database:
 }
 
 /** Editions whose nominees are public at `now`, newest first (for "other editions" links). */
-export async function publishedEditions(now: Date, database: Db = db()): Promise<Array<{ year: number; name: string }>> {
+export async function publishedEditions(
+  now: Date,
+  database: Db = db(),
+): Promise<Array<{ year: number; name: string }>> {
   return database
     .selectFrom("editions")
     .select(["year", "name"])
@@ -372,7 +381,8 @@ export async function catalogueListing(
     catalogueEdition(query.edition, args.now, database),
     publishedEditions(args.now, database),
   ]);
-  if (selected.kind !== "published") return { selected, editions, query, notices, results: null, countries: [] };
+  if (selected.kind !== "published")
+    return { selected, editions, query, notices, results: null, countries: [] };
   const editionId = selected.edition.id;
   const [results, countries] = await Promise.all([
     searchNominees(
@@ -408,10 +418,12 @@ export async function categoriesOverview(args: { params: URLSearchParams; now: D
   const categories: Array<{ code: string; name: string; nominees: number | null }> =
     selected.kind === "published"
       ? await categoriesWithNomineeCounts(selected.edition.id, args.now, database)
-      : (await database.selectFrom("categories").select(["code", "name"]).orderBy("position").execute()).map((c) => ({
-          ...c,
-          nominees: null,
-        }));
+      : (await database.selectFrom("categories").select(["code", "name"]).orderBy("position").execute()).map(
+          (c) => ({
+            ...c,
+            nominees: null,
+          }),
+        );
   return { selected, editions, edition: query.edition, notices, categories };
 }
 
@@ -426,7 +438,8 @@ export function editionNotFound(year: number): Response {
 /** A listing reduced to what its page renders (and what is safe to send to the browser). */
 export function listingView(listing: CatalogueListing, pathname: string) {
   const { selected } = listing;
-  const edition = selected.kind === "published" || selected.kind === "not-published" ? selected.edition : null;
+  const edition =
+    selected.kind === "published" || selected.kind === "not-published" ? selected.edition : null;
   return {
     edition: edition ? { year: edition.year, name: edition.name } : null,
     published: selected.kind === "published",
@@ -438,4 +451,16 @@ export function listingView(listing: CatalogueListing, pathname: string) {
     pathname,
     url: listingUrl(pathname, listing.query),
   };
+}
+
+/**
+ * Where to redirect a listing address that is valid but not in its canonical form (blank fields left by a
+ * GET form, another parameter order, unknown parameters), so shared links stay short; null when it already is.
+ * Addresses with a notice are left alone: the notice explains what was ignored.
+ */
+export function canonicalListingRedirect(url: URL, listing: CatalogueListing): string | null {
+  if (listing.notices.length) return null;
+  const canonical = querySearch(listing.query);
+  if (new URLSearchParams(url.search).toString() === canonical.replace(/^\?/, "")) return null;
+  return url.pathname + canonical;
 }

@@ -18,7 +18,10 @@ export interface RankedProject extends ProjectCount {
 export const CHAMPIONS_PER_CATEGORY = 5;
 
 /** Ranks one category's projects; champions are the top five, every project tied at fifth place included. */
-export function rankCategory(projects: readonly ProjectCount[], places = CHAMPIONS_PER_CATEGORY): RankedProject[] {
+export function rankCategory(
+  projects: readonly ProjectCount[],
+  places = CHAMPIONS_PER_CATEGORY,
+): RankedProject[] {
   const sorted = [...projects].sort((a, b) => b.validVotes - a.validVotes || a.projectId - b.projectId);
   const cutoff = sorted.length >= places ? sorted[places - 1].validVotes : -1;
   const reaching = sorted.filter((p) => p.validVotes >= cutoff).length;

@@ -56,14 +56,15 @@ export async function currentEdition(now: Date, database: Db = db()): Promise<Ed
     .where("submission_opens_at", ">", t)
     .orderBy("submission_opens_at")
     .executeTakeFirst();
-  return next ?? (await database.selectFrom("editions").selectAll().orderBy("year", "desc").executeTakeFirst());
+  return (
+    next ?? (await database.selectFrom("editions").selectAll().orderBy("year", "desc").executeTakeFirst())
+  );
 }
 
 export type EditionInput = { year: number; name: string; timezone: string } & PhaseInstants;
 
 export type EditionResult =
-  | { ok: true; edition: Edition }
-  | { ok: false; errors: Partial<Record<string, string>> };
+  { ok: true; edition: Edition } | { ok: false; errors: Partial<Record<string, string>> };
 
 /** Creates an edition after checking its phases are in order and its year is free; audit-logged. */
 export async function createEdition(
@@ -83,7 +84,14 @@ export async function createEdition(
       .values({ ...input, min_long_answer_words: 50, created_at: now.toISOString() })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await audit(trx, { actorUserId, action: "edition.create", entity: "edition", entityId: row.id, after: row, now });
+    await audit(trx, {
+      actorUserId,
+      action: "edition.create",
+      entity: "edition",
+      entityId: row.id,
+      after: row,
+      now,
+    });
     return row;
   });
   return { ok: true, edition };
@@ -99,7 +107,11 @@ export async function updateEdition(
 ): Promise<EditionResult> {
   const errors = validatePhaseOrder(input);
   if (Object.keys(errors).length) return { ok: false, errors };
-  const before = await database.selectFrom("editions").selectAll().where("id", "=", editionId).executeTakeFirst();
+  const before = await database
+    .selectFrom("editions")
+    .selectAll()
+    .where("id", "=", editionId)
+    .executeTakeFirst();
   if (!before) return { ok: false, errors: { form: "This edition does not exist." } };
   const edition = await database.transaction().execute(async (trx) => {
     const row = await trx
@@ -108,7 +120,15 @@ export async function updateEdition(
       .where("id", "=", editionId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await audit(trx, { actorUserId, action: "edition.update", entity: "edition", entityId: editionId, before, after: row, now });
+    await audit(trx, {
+      actorUserId,
+      action: "edition.update",
+      entity: "edition",
+      entityId: editionId,
+      before,
+      after: row,
+      now,
+    });
     return row;
   });
   return { ok: true, edition };
@@ -133,4 +153,3 @@ export async function openPhaseNow(
   );
   return result.ok ? result.edition : undefined;
 }
-

@@ -18,7 +18,8 @@ export const FRAUD_RULES = {
   lookalike: 5,
 } as const;
 
-export type FraudKind = "same_ip" | "same_network" | "fresh_accounts" | "same_second" | "disposable_email" | "lookalike_email";
+export type FraudKind =
+  "same_ip" | "same_network" | "fresh_accounts" | "same_second" | "disposable_email" | "lookalike_email";
 
 export const FRAUD_LABELS: Record<FraudKind, string> = {
   same_ip: "Many votes for one project from one IP address",
@@ -42,7 +43,15 @@ async function voteFacts(database: Db, editionId: number) {
   return database
     .selectFrom("votes as v")
     .innerJoin("users as u", "u.id", "v.voter_id")
-    .select(["v.id", "v.project_id", "v.ip", "v.network", "v.created_at", "u.created_at as account_created_at", "u.email_canonical"])
+    .select([
+      "v.id",
+      "v.project_id",
+      "v.ip",
+      "v.network",
+      "v.created_at",
+      "u.created_at as account_created_at",
+      "u.email_canonical",
+    ])
     .where("v.edition_id", "=", editionId)
     .execute();
 }
@@ -75,11 +84,17 @@ export function findPatterns(facts: readonly Fact[]): Finding[] {
       subject,
       projectId: list[0].project_id,
       voteIds: list.map((f) => f.id),
-      evidence: { votes: list.length, ...span(list), ...extra, sampleVoteIds: list.slice(0, 20).map((f) => f.id) },
+      evidence: {
+        votes: list.length,
+        ...span(list),
+        ...extra,
+        sampleVoteIds: list.slice(0, 20).map((f) => f.id),
+      },
     });
 
   for (const [k, list] of groupBy(facts, (f) => `${f.project_id}|${f.ip}`)) {
-    if (list.length >= FRAUD_RULES.sameIp) add("same_ip", `project:${list[0].project_id}|ip:${list[0].ip}`, list, { ip: list[0].ip, key: k });
+    if (list.length >= FRAUD_RULES.sameIp)
+      add("same_ip", `project:${list[0].project_id}|ip:${list[0].ip}`, list, { ip: list[0].ip, key: k });
   }
   for (const [, list] of groupBy(facts, (f) => `${f.project_id}|${f.network}`)) {
     if (list.length >= FRAUD_RULES.sameNetwork) {
@@ -106,7 +121,9 @@ export function findPatterns(facts: readonly Fact[]): Finding[] {
       });
     }
   }
-  for (const [, list] of groupBy(facts, (f) => (isDisposableEmail(f.email_canonical) ? String(f.project_id) : null))) {
+  for (const [, list] of groupBy(facts, (f) =>
+    isDisposableEmail(f.email_canonical) ? String(f.project_id) : null,
+  )) {
     if (list.length >= FRAUD_RULES.disposable) {
       add("disposable_email", `project:${list[0].project_id}|disposable`, list, {
         domains: [...new Set(list.map((f) => f.email_canonical.split("@")[1]))].slice(0, 10),
@@ -120,9 +137,14 @@ export function findPatterns(facts: readonly Fact[]): Finding[] {
   })) {
     if (list.length >= FRAUD_RULES.lookalike) {
       const [local, domain] = list[0].email_canonical.split("@");
-      add("lookalike_email", `project:${list[0].project_id}|like:${local.replace(/[0-9._-]+/g, "")}@${domain}`, list, {
-        pattern: `${local.replace(/[0-9._-]+/g, "")}…@${domain}`,
-      });
+      add(
+        "lookalike_email",
+        `project:${list[0].project_id}|like:${local.replace(/[0-9._-]+/g, "")}@${domain}`,
+        list,
+        {
+          pattern: `${local.replace(/[0-9._-]+/g, "")}…@${domain}`,
+        },
+      );
     }
   }
   return findings;
@@ -164,7 +186,11 @@ export async function refreshFraudFlags(database: Db, editionId: number, now: Da
 
 /** The vote ids a flag currently covers (the rule applied again to the edition's votes). */
 export async function votesOfFlag(database: Db, flagId: number): Promise<number[]> {
-  const flag = await database.selectFrom("fraud_flags").selectAll().where("id", "=", flagId).executeTakeFirst();
+  const flag = await database
+    .selectFrom("fraud_flags")
+    .selectAll()
+    .where("id", "=", flagId)
+    .executeTakeFirst();
   if (!flag) return [];
   const found = findPatterns(await voteFacts(database, flag.edition_id)).find(
     (f) => f.kind === flag.kind && f.subject === flag.subject,

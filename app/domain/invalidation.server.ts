@@ -5,10 +5,19 @@ import { hasPhaseStarted } from "./phases";
 
 export type InvalidationResult = { ok: true; invalidated: number } | { ok: false; message: string };
 
-async function editionOpenForInvalidation(database: Db, editionId: number, now: Date): Promise<string | null> {
-  const edition = await database.selectFrom("editions").selectAll().where("id", "=", editionId).executeTakeFirst();
+async function editionOpenForInvalidation(
+  database: Db,
+  editionId: number,
+  now: Date,
+): Promise<string | null> {
+  const edition = await database
+    .selectFrom("editions")
+    .selectAll()
+    .where("id", "=", editionId)
+    .executeTakeFirst();
   if (!edition) return "This edition does not exist.";
-  if (hasPhaseStarted(edition, "selection", now)) return "Selection has started: votes can no longer be invalidated.";
+  if (hasPhaseStarted(edition, "selection", now))
+    return "Selection has started: votes can no longer be invalidated.";
   return null;
 }
 
@@ -18,7 +27,13 @@ async function editionOpenForInvalidation(database: Db, editionId: number, now: 
  */
 export async function invalidateVotes(
   database: Db,
-  input: { editionId: number; voteIds: readonly number[]; reason: string; actorUserId: number; flagId?: number | null },
+  input: {
+    editionId: number;
+    voteIds: readonly number[];
+    reason: string;
+    actorUserId: number;
+    flagId?: number | null;
+  },
   now: Date,
 ): Promise<InvalidationResult> {
   const refusal = await editionOpenForInvalidation(database, input.editionId, now);
@@ -34,7 +49,9 @@ export async function invalidateVotes(
         .where("v.id", "in", chunk)
         .where("v.edition_id", "=", input.editionId)
         .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom("vote_invalidations as i").select("i.id").whereRef("i.vote_id", "=", "v.id"))),
+          not(
+            exists(selectFrom("vote_invalidations as i").select("i.id").whereRef("i.vote_id", "=", "v.id")),
+          ),
         )
         .execute();
       if (targets.length === 0) continue;
@@ -57,11 +74,20 @@ export async function invalidateVotes(
       action: "votes.invalidate",
       entity: "edition",
       entityId: input.editionId,
-      after: { reason: input.reason, flagId: input.flagId ?? null, requested: input.voteIds.length, invalidated },
+      after: {
+        reason: input.reason,
+        flagId: input.flagId ?? null,
+        requested: input.voteIds.length,
+        invalidated,
+      },
       now,
     });
     if (input.flagId) {
-      await trx.updateTable("fraud_flags").set({ status: "invalidated", updated_at: now.toISOString() }).where("id", "=", input.flagId).execute();
+      await trx
+        .updateTable("fraud_flags")
+        .set({ status: "invalidated", updated_at: now.toISOString() })
+        .where("id", "=", input.flagId)
+        .execute();
     }
     return { ok: true as const, invalidated };
   });
@@ -88,18 +114,32 @@ export async function invalidateFlag(
   input: { flagId: number; reason: string; actorUserId: number },
   now: Date,
 ): Promise<InvalidationResult> {
-  const flag = await database.selectFrom("fraud_flags").selectAll().where("id", "=", input.flagId).executeTakeFirst();
+  const flag = await database
+    .selectFrom("fraud_flags")
+    .selectAll()
+    .where("id", "=", input.flagId)
+    .executeTakeFirst();
   if (!flag) return { ok: false, message: "This flag does not exist." };
   const voteIds = await votesOfFlag(database, flag.id);
   return invalidateVotes(
     database,
-    { editionId: flag.edition_id, voteIds, reason: input.reason, actorUserId: input.actorUserId, flagId: flag.id },
+    {
+      editionId: flag.edition_id,
+      voteIds,
+      reason: input.reason,
+      actorUserId: input.actorUserId,
+      flagId: flag.id,
+    },
     now,
   );
 }
 
 /** Dismisses a flag (evidence judged harmless); audit-logged. */
-export async function dismissFlag(database: Db, input: { flagId: number; actorUserId: number }, now: Date): Promise<void> {
+export async function dismissFlag(
+  database: Db,
+  input: { flagId: number; actorUserId: number },
+  now: Date,
+): Promise<void> {
   await database.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable("fraud_flags")
@@ -108,7 +148,13 @@ export async function dismissFlag(database: Db, input: { flagId: number; actorUs
       .where("status", "=", "open")
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) > 0) {
-      await audit(trx, { actorUserId: input.actorUserId, action: "fraud_flag.dismiss", entity: "fraud_flag", entityId: input.flagId, now });
+      await audit(trx, {
+        actorUserId: input.actorUserId,
+        action: "fraud_flag.dismiss",
+        entity: "fraud_flag",
+        entityId: input.flagId,
+        now,
+      });
     }
   });
 }
@@ -130,5 +176,9 @@ export async function projectVoteValidity(database: Db, projectId: number) {
       .execute(),
   ]);
   const invalid = reasons.reduce((s, r) => s + Number(r.n), 0);
-  return { cast: Number(cast.n), valid: Number(cast.n) - invalid, reasons: reasons.map((r) => ({ reason: r.reason, votes: Number(r.n) })) };
+  return {
+    cast: Number(cast.n),
+    valid: Number(cast.n) - invalid,
+    reasons: reasons.map((r) => ({ reason: r.reason, votes: Number(r.n) })),
+  };
 }

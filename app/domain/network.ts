@@ -9,7 +9,10 @@ export function networkOf(ip: string): string {
     const left = head ? head.split(":") : [];
     const right = tail ? tail.split(":") : [];
     const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-    return `${groups.slice(0, 3).map((g) => (g || "0").toLowerCase()).join(":")}::/48`;
+    return `${groups
+      .slice(0, 3)
+      .map((g) => (g || "0").toLowerCase())
+      .join(":")}::/48`;
   }
   return ip;
 }

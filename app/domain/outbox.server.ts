@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import type { EmailContent } from "../../emails/layout";
-import { enqueue } from "../../workers/queues";
+import { emailJobId, enqueue } from "../../workers/queues";
 
 type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
@@ -36,5 +36,5 @@ export async function queueEmail(
 
 /** Enqueues delivery jobs for committed outbox rows (job id = outbox id, so never twice). */
 export async function dispatchOutbox(ids: ReadonlyArray<number | null>): Promise<void> {
-  for (const id of ids) if (id !== null) await enqueue("send-email", { outboxId: id }, `email-${id}`);
+  for (const id of ids) if (id !== null) await enqueue("send-email", { outboxId: id }, emailJobId(id));
 }

@@ -12,8 +12,10 @@ export function checkPassword(password: string, email?: string): string | null {
   if (password.length > PASSWORD_MAX) return `Use at most ${PASSWORD_MAX} characters.`;
   common ??= new Set(dictionary["passwords-common"].map((p: string) => p.toLowerCase()));
   const lower = password.toLowerCase();
-  if (common.has(lower) || /^(.)\1+$/.test(password)) return "This password is too common. Choose another one.";
+  if (common.has(lower) || /^(.)\1+$/.test(password))
+    return "This password is too common. Choose another one.";
   const local = email?.split("@")[0]?.toLowerCase();
-  if (local && local.length >= 4 && lower.includes(local)) return "Do not use your email address in your password.";
+  if (local && local.length >= 4 && lower.includes(local))
+    return "Do not use your email address in your password.";
   return null;
 }

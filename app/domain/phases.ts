@@ -75,7 +75,8 @@ export function validatePhaseOrder(e: PhaseInstants): Partial<Record<keyof Phase
       const prev = PHASES[i - 1];
       const prevClose = new Date(e[`${prev}_closes_at`]);
       if (!Number.isNaN(prevClose.getTime()) && opensAt.getTime() < prevClose.getTime()) {
-        errors[`${p}_opens_at`] = `${PHASE_LABELS[p]} cannot open before ${PHASE_LABELS[prev].toLowerCase()} closes.`;
+        errors[`${p}_opens_at`] =
+          `${PHASE_LABELS[p]} cannot open before ${PHASE_LABELS[prev].toLowerCase()} closes.`;
       }
     }
   }

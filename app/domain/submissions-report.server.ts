@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client";
-import type { Decision, ItuRegion, ProjectStatus, StakeholderType } from "../../db/schema";
+import type { Decision, ItuRegion, ProjectStatus } from "../../db/schema";
 import {
   parseSubmissionsQuery,
   type SubmissionsQuery,
@@ -402,7 +402,8 @@ export async function resolveSubmissionsQuery(
 export async function submissionsOverview(args: { params: URLSearchParams; now: Date }, database: Db = db()) {
   const { edition, query, filters, notices } = await resolveSubmissionsQuery(args, database);
   const editions = (await listEditions(database)).map((e) => ({ year: e.year, name: e.name }));
-  if (!edition) return { edition: null, editions, query, notices, dashboard: null, list: null, countries: [] };
+  if (!edition)
+    return { edition: null, editions, query, notices, dashboard: null, list: null, countries: [] };
   const [dashboard, list, countries] = await Promise.all([
     submissionsDashboard(edition.id, database),
     listSubmissions({ editionId: edition.id, filters, page: query.page }, database),
@@ -420,7 +421,10 @@ export async function submissionsOverview(args: { params: URLSearchParams; now: 
     countries,
     list: {
       ...list,
-      items: list.items.map((item) => ({ ...item, updated: formatInstant(item.updatedAt, edition.timezone) })),
+      items: list.items.map((item) => ({
+        ...item,
+        updated: formatInstant(item.updatedAt, edition.timezone),
+      })),
     },
   };
 }

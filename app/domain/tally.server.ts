@@ -42,7 +42,8 @@ export async function countVotes(database: Db, editionId: number): Promise<Proje
   ]);
   const invalidBy = new Map(invalid.map((r) => [r.project_id, Number(r.n)]));
   const counts = new Map<number, ProjectCount>();
-  for (const n of nominees) counts.set(n.id, { projectId: n.id, categoryId: n.category_id, castVotes: 0, validVotes: 0 });
+  for (const n of nominees)
+    counts.set(n.id, { projectId: n.id, categoryId: n.category_id, castVotes: 0, validVotes: 0 });
   for (const r of cast) {
     const castVotes = Number(r.n);
     counts.set(r.project_id, {
@@ -84,7 +85,13 @@ export async function recordTally(
         .executeTakeFirst();
       if (existing) {
         const stats = await runStats(trx, existing.id);
-        return { runId: existing.id, votesCounted: existing.votes_counted, validVotes: existing.valid_votes, ...stats, created: false };
+        return {
+          runId: existing.id,
+          votesCounted: existing.votes_counted,
+          validVotes: existing.valid_votes,
+          ...stats,
+          created: false,
+        };
       }
     }
     const started = performance.now();
@@ -115,7 +122,11 @@ export async function recordTally(
       champion: r.champion ? 1 : 0,
       tied_at_cutoff: r.tiedAtCutoff ? 1 : 0,
     }));
-    for (let i = 0; i < rows.length; i += 500) await trx.insertInto("tally_results").values(rows.slice(i, i + 500)).execute();
+    for (let i = 0; i < rows.length; i += 500)
+      await trx
+        .insertInto("tally_results")
+        .values(rows.slice(i, i + 500))
+        .execute();
     return {
       runId: run.id,
       votesCounted,
@@ -154,14 +165,27 @@ export async function latestTallyRun(database: Db, editionId: number) {
  * invalidations since the last invalidation id. One transaction, so the counts and the watermarks move
  * together; cheap (an id range scan), so it runs every second during voting.
  */
-export async function advanceLiveCounts(database: Db, editionId: number, now: Date): Promise<{ votes: number; invalidations: number }> {
+export async function advanceLiveCounts(
+  database: Db,
+  editionId: number,
+  now: Date,
+): Promise<{ votes: number; invalidations: number }> {
   return database.transaction().execute(async (trx) => {
     await trx
       .insertInto("tally_state")
-      .values({ edition_id: editionId, last_vote_id: 0, last_invalidation_id: 0, updated_at: now.toISOString() })
+      .values({
+        edition_id: editionId,
+        last_vote_id: 0,
+        last_invalidation_id: 0,
+        updated_at: now.toISOString(),
+      })
       .onConflict((oc) => oc.column("edition_id").doNothing())
       .execute();
-    const state = await trx.selectFrom("tally_state").selectAll().where("edition_id", "=", editionId).executeTakeFirstOrThrow();
+    const state = await trx
+      .selectFrom("tally_state")
+      .selectAll()
+      .where("edition_id", "=", editionId)
+      .executeTakeFirstOrThrow();
     const maxVote = await trx
       .selectFrom("votes")
       .select((eb) => eb.fn.max<number>("id").as("id"))
@@ -201,7 +225,8 @@ export async function advanceLiveCounts(database: Db, editionId: number, now: Da
       .groupBy(["v.category_id", "v.project_id"])
       .execute();
     const deltas = new Map<number, { category: number; cast: number; invalid: number }>();
-    for (const r of fresh) deltas.set(r.project_id, { category: r.category_id, cast: Number(r.n), invalid: 0 });
+    for (const r of fresh)
+      deltas.set(r.project_id, { category: r.category_id, cast: Number(r.n), invalid: 0 });
     for (const r of invalidated) {
       const d = deltas.get(r.project_id) ?? { category: r.category_id, cast: 0, invalid: 0 };
       d.invalid += Number(r.n);
@@ -210,7 +235,13 @@ export async function advanceLiveCounts(database: Db, editionId: number, now: Da
     for (const [projectId, d] of deltas) {
       await trx
         .insertInto("live_counts")
-        .values({ project_id: projectId, edition_id: editionId, category_id: d.category, cast_votes: d.cast, invalid_votes: d.invalid })
+        .values({
+          project_id: projectId,
+          edition_id: editionId,
+          category_id: d.category,
+          cast_votes: d.cast,
+          invalid_votes: d.invalid,
+        })
         .onConflict((oc) =>
           oc.column("project_id").doUpdateSet({
             cast_votes: sql`live_counts.cast_votes + ${d.cast}`,
@@ -224,7 +255,10 @@ export async function advanceLiveCounts(database: Db, editionId: number, now: Da
       .set({ last_vote_id: voteHigh, last_invalidation_id: invHigh, updated_at: now.toISOString() })
       .where("edition_id", "=", editionId)
       .execute();
-    return { votes: fresh.reduce((s, r) => s + Number(r.n), 0), invalidations: invalidated.reduce((s, r) => s + Number(r.n), 0) };
+    return {
+      votes: fresh.reduce((s, r) => s + Number(r.n), 0),
+      invalidations: invalidated.reduce((s, r) => s + Number(r.n), 0),
+    };
   });
 }
 
@@ -251,7 +285,16 @@ export async function liveLeaderboard(database: Db, editionId: number, categoryI
 }
 
 /** Queues a full recount requested by an organiser (audit-logged); the worker stores it as a new run. */
-export async function requestTallyRerun(database: Db, editionId: number, actorUserId: number, now: Date): Promise<void> {
+export async function requestTallyRerun(
+  database: Db,
+  editionId: number,
+  actorUserId: number,
+  now: Date,
+): Promise<void> {
   await audit(database, { actorUserId, action: "tally.rerun", entity: "edition", entityId: editionId, now });
-  await enqueue("official-tally", { editionId, trigger: "rerun", requestedBy: actorUserId }, `tally-rerun-${editionId}-${now.getTime()}`);
+  await enqueue(
+    "official-tally",
+    { editionId, trigger: "rerun", requestedBy: actorUserId },
+    `tally-rerun-${editionId}-${now.getTime()}`,
+  );
 }

@@ -56,21 +56,43 @@ export async function createUser(
 }
 
 /** Grants a role (no-op if held); audit-logged. */
-export async function grantRole(userId: number, role: Role, actorUserId: number | null, now: Date, database: Db = db()) {
-  await database.transaction().execute(async (trx) => {
+export async function grantRole(
+  userId: number,
+  role: Role,
+  actorUserId: number | null,
+  now: Date,
+  database: Db = db(),
+) {
+  // Reuses the caller's transaction when given one, so the grant commits (or not) with the caller's change.
+  const run = async (trx: Db) => {
     const inserted = await trx
       .insertInto("user_roles")
       .values({ user_id: userId, role, granted_by: actorUserId, created_at: now.toISOString() })
       .onConflict((oc) => oc.columns(["user_id", "role"]).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
-      await audit(trx, { actorUserId, action: "role.grant", entity: "user", entityId: userId, after: { role }, now });
+      await audit(trx, {
+        actorUserId,
+        action: "role.grant",
+        entity: "user",
+        entityId: userId,
+        after: { role },
+        now,
+      });
     }
-  });
+  };
+  if (database.isTransaction) await run(database);
+  else await database.transaction().execute(run);
 }
 
 /** Revokes a role (no-op if not held); takes effect on the user's very next request; audit-logged. */
-export async function revokeRole(userId: number, role: Role, actorUserId: number | null, now: Date, database: Db = db()) {
+export async function revokeRole(
+  userId: number,
+  role: Role,
+  actorUserId: number | null,
+  now: Date,
+  database: Db = db(),
+) {
   await database.transaction().execute(async (trx) => {
     const deleted = await trx
       .deleteFrom("user_roles")
@@ -78,7 +100,14 @@ export async function revokeRole(userId: number, role: Role, actorUserId: number
       .where("role", "=", role)
       .executeTakeFirst();
     if (Number(deleted.numDeletedRows) > 0) {
-      await audit(trx, { actorUserId, action: "role.revoke", entity: "user", entityId: userId, before: { role }, now });
+      await audit(trx, {
+        actorUserId,
+        action: "role.revoke",
+        entity: "user",
+        entityId: userId,
+        before: { role },
+        now,
+      });
     }
   });
 }

@@ -3,12 +3,7 @@ import type { Role, User } from "../../db/schema";
 import { isPhaseOpen } from "./phases";
 import { networkOf } from "./network";
 
-export type VoteRefusal =
-  | "not_verified"
-  | "not_voter"
-  | "not_nominee"
-  | "window_closed"
-  | "already_voted";
+export type VoteRefusal = "not_verified" | "not_voter" | "not_nominee" | "window_closed" | "already_voted";
 
 export type VoteOutcome =
   | {
@@ -24,7 +19,8 @@ export type VoteOutcome =
   | { ok: false; status: 403 | 404 | 409; refusal: VoteRefusal; message: string; categoryCode?: string };
 
 const MESSAGES: Record<VoteRefusal, string> = {
-  not_verified: "Please confirm your email address before voting: use the link we sent you, or ask for a new one on your account page.",
+  not_verified:
+    "Please confirm your email address before voting: use the link we sent you, or ask for a new one on your account page.",
   not_voter: "Your account cannot vote. Voting needs a registered account with a confirmed email address.",
   not_nominee: "This project is not a nominee you can vote for.",
   window_closed: "Voting is not open for this edition.",
@@ -73,7 +69,12 @@ async function nominee(database: Db, projectId: number) {
  */
 export async function castVote(
   database: Db,
-  input: { voter: Pick<User, "id" | "email_verified_at">; roles: readonly Role[]; projectId: number; ip: string },
+  input: {
+    voter: Pick<User, "id" | "email_verified_at">;
+    roles: readonly Role[];
+    projectId: number;
+    ip: string;
+  },
   now: Date,
 ): Promise<VoteOutcome> {
   if (!input.roles.includes("voter")) return refuse(403, "not_voter");
@@ -113,7 +114,8 @@ export async function castVote(
       .where("category_id", "=", project.category_id)
       .where("voter_id", "=", input.voter.id)
       .executeTakeFirst();
-    if (!existing || existing.project_id !== project.id) return refuse(409, "already_voted", project.category_code);
+    if (!existing || existing.project_id !== project.id)
+      return refuse(409, "already_voted", project.category_code);
     voteId = existing.id;
   }
   const { count } = await database
@@ -139,7 +141,15 @@ export async function votesOf(database: Db, voterId: number, editionId: number) 
     .selectFrom("votes as v")
     .innerJoin("projects as p", "p.id", "v.project_id")
     .innerJoin("categories as c", "c.id", "v.category_id")
-    .select(["v.id", "v.created_at", "p.id as project_id", "p.title", "c.code", "c.name as category_name", "c.position"])
+    .select([
+      "v.id",
+      "v.created_at",
+      "p.id as project_id",
+      "p.title",
+      "c.code",
+      "c.name as category_name",
+      "c.position",
+    ])
     .where("v.voter_id", "=", voterId)
     .where("v.edition_id", "=", editionId)
     .orderBy("c.position")

@@ -26,7 +26,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const overview = await submissionsOverview({ params: url.searchParams, now: new Date() });
   if (!overview.edition && overview.query.edition) {
-    throw new Response(`There is no ${overview.query.edition} edition.`, { status: 404, statusText: "Not Found" });
+    throw new Response(`There is no ${overview.query.edition} edition.`, {
+      status: 404,
+      statusText: "Not Found",
+    });
   }
   return json(overview);
 }
@@ -81,7 +84,9 @@ function CountTable({
               <td>{cell(row, row.total, {}, "All")}</td>
               <td>{cell(row, row.nominated, { status: "submitted", decision: "nominate" }, "Nominated")}</td>
               <td>{cell(row, row.rejected, { status: "submitted", decision: "reject" }, "Rejected")}</td>
-              <td>{cell(row, row.undecided, { status: "submitted", decision: "undecided" }, "Not decided")}</td>
+              <td>
+                {cell(row, row.undecided, { status: "submitted", decision: "undecided" }, "Not decided")}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -97,7 +102,13 @@ export default function AdminSubmissions() {
   const href = (filters: Partial<SubmissionsQuery>) =>
     `/admin/submissions${querySearch({ edition: year, ...filters })}#list`;
   const filtered = Boolean(
-    query.q || query.category || query.region || query.stakeholder || query.country || query.status || query.decision,
+    query.q ||
+    query.category ||
+    query.region ||
+    query.stakeholder ||
+    query.country ||
+    query.status ||
+    query.decision,
   );
   const csvAll = `/admin/submissions.csv${querySearch({ edition: year })}`;
   const csvFiltered = `/admin/submissions.csv${querySearch({ ...query, page: 1 })}`;
@@ -130,8 +141,9 @@ export default function AdminSubmissions() {
         <>
           <p>
             <strong>{dashboard.totals.total}</strong> projects: {dashboard.totals.draft} drafts,{" "}
-            {dashboard.totals.submitted} submitted ({dashboard.totals.nominated} nominated, {dashboard.totals.rejected}{" "}
-            rejected, {dashboard.totals.undecided} not decided yet), {dashboard.totals.withdrawn} withdrawn.
+            {dashboard.totals.submitted} submitted ({dashboard.totals.nominated} nominated,{" "}
+            {dashboard.totals.rejected} rejected, {dashboard.totals.undecided} not decided yet),{" "}
+            {dashboard.totals.withdrawn} withdrawn.
           </p>
           <p>
             <a href={csvAll} download>
@@ -163,7 +175,12 @@ export default function AdminSubmissions() {
           <h2>Per category, region and stakeholder type</h2>
           <CountTable caption="By category" rows={dashboard.byCategory} dimension="category" href={href} />
           <CountTable caption="By region" rows={dashboard.byRegion} dimension="region" href={href} />
-          <CountTable caption="By stakeholder type" rows={dashboard.byStakeholder} dimension="stakeholder" href={href} />
+          <CountTable
+            caption="By stakeholder type"
+            rows={dashboard.byStakeholder}
+            dimension="stakeholder"
+            href={href}
+          />
 
           <h2 id="list">Submissions</h2>
           <Filters

@@ -2,7 +2,13 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { CatalogueResults } from "~/components/catalogue-page";
-import { catalogueListing, editionNotFound, findCategory, listingView } from "~/domain/catalogue.server";
+import {
+  canonicalListingRedirect,
+  catalogueListing,
+  editionNotFound,
+  findCategory,
+  listingView,
+} from "~/domain/catalogue.server";
 import { errorMeta, socialMeta } from "~/utils/social-meta";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
@@ -19,11 +25,19 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const code = params.code ?? "";
   const category = code.length <= 20 ? await findCategory(code) : undefined;
-  if (!category) throw new Response("There is no category with this code.", { status: 404, statusText: "Not Found" });
+  if (!category)
+    throw new Response("There is no category with this code.", { status: 404, statusText: "Not Found" });
   const url = new URL(request.url);
-  if (category.code !== code) throw redirect(`/categories/${encodeURIComponent(category.code)}${url.search}`, 301);
-  const listing = await catalogueListing({ params: url.searchParams, categoryId: category.id, now: new Date() });
+  if (category.code !== code)
+    throw redirect(`/categories/${encodeURIComponent(category.code)}${url.search}`, 301);
+  const listing = await catalogueListing({
+    params: url.searchParams,
+    categoryId: category.id,
+    now: new Date(),
+  });
   if (listing.selected.kind === "not-found") throw editionNotFound(listing.selected.year);
+  const canonical = canonicalListingRedirect(url, listing);
+  if (canonical) throw redirect(canonical);
   return json({ category, view: listingView(listing, `/categories/${encodeURIComponent(category.code)}`) });
 }
 

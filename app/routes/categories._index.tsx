@@ -54,11 +54,15 @@ export default function Categories() {
         </Notice>
       ) : (
         <p>
-          <Link to={`/projects${keep}`}>Search all nominees</Link> by title, organisation, region, stakeholder type or
-          country.
+          <Link to={`/projects${keep}`}>Search all nominees</Link> by title, organisation, region, stakeholder
+          type or country.
         </p>
       )}
-      <EditionLinks editions={data.editions} current={data.published ? (data.edition?.year ?? null) : null} pathname="/categories" />
+      <EditionLinks
+        editions={data.editions}
+        current={data.published ? (data.edition?.year ?? null) : null}
+        pathname="/categories"
+      />
       <ul className="category-list">
         {data.categories.map((c) => (
           <li key={c.code}>

@@ -19,7 +19,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
 function notFound(): Response {
   // The same answer for a project that does not exist and one that is not public (draft, rejected,
   // not yet published): nothing is revealed about projects the public may not see.
-  return new Response("This project does not exist or is not public.", { status: 404, statusText: "Not Found" });
+  return new Response("This project does not exist or is not public.", {
+    status: 404,
+    statusText: "Not Found",
+  });
 }
 
 export async function loader({ params }: LoaderFunctionArgs) {

@@ -98,7 +98,7 @@ const ParamSchemas = {
   q: z
     .string()
     // Control characters (NUL included, which PostgreSQL refuses in text) are never part of a search.
-    .transform((v) => v.replace(/[\u0000-\u001f\u007f]+/g, " ").trim())
+    .transform((v) => v.replace(/\p{Cc}+/gu, " ").trim())
     .pipe(
       z
         .string()

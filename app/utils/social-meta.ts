@@ -20,7 +20,10 @@ export function socialMeta(page: PageMeta): MetaDescriptor[] {
     { name: "twitter:card", content: "summary" },
   ];
   if (page.url) {
-    tags.push({ property: "og:url", content: page.url }, { tagName: "link", rel: "canonical", href: page.url });
+    tags.push(
+      { property: "og:url", content: page.url },
+      { tagName: "link", rel: "canonical", href: page.url },
+    );
   }
   return tags;
 }

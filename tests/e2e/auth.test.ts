@@ -43,9 +43,12 @@ describe("account journey in Chromium: register → email over SMTP → confirm 
     const page: Page = await context.newPage();
     const { problems } = watchPage(page, { javaScriptEnabled: options.javaScriptEnabled });
     const shot = (name: string) => (options.shots ? screenshot(page, name) : Promise.resolve(""));
-    // With JavaScript, let the page load its modules and hydrate, so clicks go through Remix's own handlers.
-    const ready = () =>
-      options.javaScriptEnabled ? page.waitForLoadState("networkidle") : Promise.resolve();
+    // With JavaScript, wait until Remix has hydrated the page, so clicks go through its own handlers.
+    const ready = async () => {
+      if (!options.javaScriptEnabled) return;
+      await page.waitForFunction(() => "__remixRouter" in window);
+      await page.waitForLoadState("networkidle");
+    };
 
     await page.goto(app.url + "/");
     await ready();

@@ -108,13 +108,20 @@ export class Client {
   }
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    const res = await fetch(this.base + path, { headers: { Cookie: this.header(), ...headers }, redirect: "manual" });
+    const res = await fetch(this.base + path, {
+      headers: { Cookie: this.header(), ...headers },
+      redirect: "manual",
+    });
     this.store(res);
     return res;
   }
 
   /** Posts a urlencoded form; adds the CSRF field from the cookie unless `_csrf` is given. */
-  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  async post(
+    path: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     if (!this.cookies.has("wsis_csrf")) await this.get("/");
     const body = new URLSearchParams({ _csrf: this.cookies.get("wsis_csrf") ?? "", ...fields });
     const res = await fetch(this.base + path, {

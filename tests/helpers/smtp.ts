@@ -73,7 +73,10 @@ export async function startSmtp(port = 0): Promise<SmtpReceiver> {
       const found = messages.find(match);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, rejectPromise) => {
-        const timer = setTimeout(() => rejectPromise(new Error("no matching email received in time")), timeoutMs);
+        const timer = setTimeout(
+          () => rejectPromise(new Error("no matching email received in time")),
+          timeoutMs,
+        );
         waiters.push({
           match,
           resolve: (m) => {

@@ -12,6 +12,14 @@ import {
 import { parseCsv } from "../helpers/csv";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
 
+/** The text of an HTML page as a reader sees it: tags and React's text separators removed. */
+function visibleText(html: string): string {
+  return html
+    .replace(/<!-- -->/g, "")
+    .replace(/<[^>]+>/g, "")
+    .replace(/\s+/g, " ");
+}
+
 const APP_URL = "http://wsis-catalogue.example.test";
 const XSS_TITLE = `<script>alert("t")</script> & <b>Bold</b> Project`;
 const XSS_ORG = `<img src=x onerror=alert("o")> Org`;
@@ -146,7 +154,14 @@ describe.each(DIALECTS)("catalogue over HTTP (%s)", (dialect) => {
     expect(found.body).toContain(`href="/projects/${ids.xss}"`);
     expect(found.body).toContain("1 nominee");
     expect(found.body).toMatch(/<form[^>]*method="get"[^>]*action="\/projects"/);
-    const none = await html("/projects?region=europe");
+    // A GET form leaves blank fields in the address: they are dropped by one redirect, so links stay short.
+    const blank = await anonymous.get("/projects?q=&region=africa&stakeholder=&country=&utm_source=x");
+    expect(blank.status).toBe(302);
+    expect(blank.headers.get("location")).toBe("/projects?region=africa");
+    const canonical = await anonymous.get("/categories/C1?q=bold+project&region=africa&page=1");
+    expect(canonical.headers.get("location")).toBe("/categories/C1?q=bold+project&region=africa");
+    expect((await anonymous.get("/categories/C1?q=bold+project&region=africa")).status).toBe(200);
+    const none = await html("/projects?region=cis");
     expect(none.body).toContain("No nominees match.");
     const earlier = await html(`/projects?edition=${year - 1}`);
     expect(earlier.body).toContain("Earlier Nominee");
@@ -227,8 +242,10 @@ describe.each(DIALECTS)("catalogue over HTTP (%s)", (dialect) => {
     ];
     for (const query of odd) {
       for (const path of ["/projects", "/categories/C1", "/categories"]) {
-        const res = await html(`${path}?${query}`);
+        // Valid but non-canonical addresses are redirected once to their canonical form.
+        const res = await fetch(`${app.url}${path}?${query}`, { redirect: "follow" });
         expect(res.status, `${path}?${query}`).toBe(200);
+        expect(res.redirected ? new URL(res.url).pathname : path).toBe(path);
       }
     }
     const explained = await html("/projects?region=mars&page=abc&country=ZZ");
@@ -291,8 +308,8 @@ describe.each(DIALECTS)("catalogue over HTTP (%s)", (dialect) => {
     expect(res.status).toBe(200);
     const body = await res.text();
     expect(body).toContain(`Submissions — WSIS Prizes ${year}`);
-    expect(body).toMatch(
-      /<strong>6<\/strong> projects: 1 drafts, 5 submitted \(3 nominated, 1 rejected, 1 not decided yet\)/,
+    expect(visibleText(body)).toContain(
+      "5 projects: 1 drafts, 4 submitted (2 nominated, 1 rejected, 1 not decided yet), 0 withdrawn.",
     );
     expect(body).toContain(`href="/admin/submissions?edition=${year}&amp;category=C3&amp;status=draft#list"`);
     expect(body).toContain("&lt;script&gt;alert(&quot;t&quot;)");
