@@ -27,27 +27,89 @@ function rng(seed: number): () => number {
 }
 
 const COUNTRIES: ReadonlyArray<[string, ItuRegion]> = [
-  ["KE", "africa"], ["NG", "africa"], ["GH", "africa"], ["RW", "africa"], ["SN", "africa"], ["ZA", "africa"],
-  ["UG", "africa"], ["ET", "africa"], ["BR", "americas"], ["MX", "americas"], ["CO", "americas"],
-  ["CA", "americas"], ["US", "americas"], ["AR", "americas"], ["PE", "americas"], ["EG", "arab_states"],
-  ["AE", "arab_states"], ["SA", "arab_states"], ["JO", "arab_states"], ["TN", "arab_states"], ["OM", "arab_states"],
-  ["IN", "asia_pacific"], ["ID", "asia_pacific"], ["PH", "asia_pacific"], ["BD", "asia_pacific"],
-  ["MY", "asia_pacific"], ["TH", "asia_pacific"], ["PK", "asia_pacific"], ["CN", "asia_pacific"],
-  ["KZ", "cis"], ["UZ", "cis"], ["AZ", "cis"], ["KG", "cis"], ["AM", "cis"], ["CH", "europe"],
-  ["PL", "europe"], ["PT", "europe"], ["EE", "europe"], ["DE", "europe"], ["ES", "europe"], ["RO", "europe"],
+  ["KE", "africa"],
+  ["NG", "africa"],
+  ["GH", "africa"],
+  ["RW", "africa"],
+  ["SN", "africa"],
+  ["ZA", "africa"],
+  ["UG", "africa"],
+  ["ET", "africa"],
+  ["BR", "americas"],
+  ["MX", "americas"],
+  ["CO", "americas"],
+  ["CA", "americas"],
+  ["US", "americas"],
+  ["AR", "americas"],
+  ["PE", "americas"],
+  ["EG", "arab_states"],
+  ["AE", "arab_states"],
+  ["SA", "arab_states"],
+  ["JO", "arab_states"],
+  ["TN", "arab_states"],
+  ["OM", "arab_states"],
+  ["IN", "asia_pacific"],
+  ["ID", "asia_pacific"],
+  ["PH", "asia_pacific"],
+  ["BD", "asia_pacific"],
+  ["MY", "asia_pacific"],
+  ["TH", "asia_pacific"],
+  ["PK", "asia_pacific"],
+  ["CN", "asia_pacific"],
+  ["KZ", "cis"],
+  ["UZ", "cis"],
+  ["AZ", "cis"],
+  ["KG", "cis"],
+  ["AM", "cis"],
+  ["CH", "europe"],
+  ["PL", "europe"],
+  ["PT", "europe"],
+  ["EE", "europe"],
+  ["DE", "europe"],
+  ["ES", "europe"],
+  ["RO", "europe"],
 ];
 
 const STAKEHOLDERS: readonly StakeholderType[] = [
-  "government", "private_sector", "civil_society", "international_organisation", "academia", "other",
+  "government",
+  "private_sector",
+  "civil_society",
+  "international_organisation",
+  "academia",
+  "other",
 ];
 
 const ORG_PREFIX: Record<StakeholderType, string[]> = {
-  government: ["Ministry of ICT", "National Digital Agency", "Regional Authority for Innovation", "Office of e-Government"],
+  government: [
+    "Ministry of ICT",
+    "National Digital Agency",
+    "Regional Authority for Innovation",
+    "Office of e-Government",
+  ],
   private_sector: ["Connect", "Digital Bridges", "Sahel Networks", "OpenGrid Solutions", "BrightPath Tech"],
-  civil_society: ["Women in Tech Alliance", "Rural Connectivity Network", "Youth Code Foundation", "Access for All"],
-  international_organisation: ["Regional Telecommunity", "Development Partnership", "Global Health Data Initiative"],
-  academia: ["University of Technology", "Institute for Digital Research", "Polytechnic School", "Open Science Lab"],
-  other: ["Community Radio Cooperative", "Library Consortium", "Farmers' Digital Union", "Heritage Archive Trust"],
+  civil_society: [
+    "Women in Tech Alliance",
+    "Rural Connectivity Network",
+    "Youth Code Foundation",
+    "Access for All",
+  ],
+  international_organisation: [
+    "Regional Telecommunity",
+    "Development Partnership",
+    "Global Health Data Initiative",
+  ],
+  academia: [
+    "University of Technology",
+    "Institute for Digital Research",
+    "Polytechnic School",
+    "Open Science Lab",
+  ],
+  other: [
+    "Community Radio Cooperative",
+    "Library Consortium",
+    "Farmers' Digital Union",
+    "Heritage Archive Trust",
+  ],
 };
 
 const TOPIC: Record<string, [string, string]> = {
@@ -71,7 +133,20 @@ const TOPIC: Record<string, [string, string]> = {
   C11: ["cross-border data exchange programme", "neighbouring countries"],
 };
 
-const TITLE_WORDS = ["Bridge", "Horizon", "Open", "Smart", "Together", "Rise", "Pathways", "Link", "Spark", "Roots", "Wave", "Compass"];
+const TITLE_WORDS = [
+  "Bridge",
+  "Horizon",
+  "Open",
+  "Smart",
+  "Together",
+  "Rise",
+  "Pathways",
+  "Link",
+  "Spark",
+  "Roots",
+  "Wave",
+  "Compass",
+];
 
 function pick<T>(r: () => number, list: readonly T[]): T {
   return list[Math.floor(r() * list.length)];
@@ -116,18 +191,31 @@ export function demoYear(now: Date): number {
 }
 
 /**
- * Creates the demo edition with its submission phase open, one account per role, about 600 organisations of
- * every stakeholder type and region, and about 1,000 submitted projects over the 18 categories. Returns false
- * when demo data already exists (idempotent).
+ * Creates the demo edition in its public-voting phase: one account per role, about 600 organisations of every
+ * stakeholder type and region, about 1,000 submitted projects over the 18 categories, three in four nominated
+ * (published) and the rest rejected with a reason, the demo expert assigned to every category, and 300 demo
+ * voters' votes. Move the phases with `npm run wsis -- edition:phase`. Returns false when demo data already
+ * exists (idempotent); everything but the demo accounts is written in one transaction.
  */
-export async function seedDemo(db: Db, now: Date, options: { projects?: number } = {}): Promise<boolean> {
+export async function seedDemo(
+  db: Db,
+  now: Date,
+  options: { projects?: number; voters?: number } = {},
+): Promise<boolean> {
   const year = demoYear(now);
   const existing = await db.selectFrom("editions").select("id").where("year", "=", year).executeTakeFirst();
   if (existing) return false;
 
   for (const account of DEMO_ACCOUNTS) {
     await createUser(
-      { email: account.email, name: account.name, password: DEMO_PASSWORD, roles: [account.role], verified: true, now },
+      {
+        email: account.email,
+        name: account.name,
+        password: DEMO_PASSWORD,
+        roles: [account.role],
+        verified: true,
+        now,
+      },
       db,
     );
   }
@@ -138,25 +226,31 @@ export async function seedDemo(db: Db, now: Date, options: { projects?: number }
     .executeTakeFirstOrThrow();
 
   const createdAt = now.toISOString();
-  const edition = await db
-    .insertInto("editions")
-    .values({
-      year,
-      name: `WSIS Prizes ${year}`,
-      timezone: "Europe/Zurich",
-      ...scheduleWithPhaseOpen("submission", now, 28),
-      min_long_answer_words: 50,
-      created_at: createdAt,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
   const categories = await db.selectFrom("categories").select(["id", "code"]).orderBy("position").execute();
   if (categories.length !== CATEGORIES.length) throw new Error("categories are missing: run migrate first");
 
   const r = rng(year);
   const total = options.projects ?? 1000;
   const orgCount = Math.ceil(total * 0.6);
+  const expert = await db
+    .selectFrom("users")
+    .select("id")
+    .where("email_canonical", "=", "expert@wsis.test")
+    .executeTakeFirstOrThrow();
   await db.transaction().execute(async (trx) => {
+    const edition = await trx
+      .insertInto("editions")
+      .values({
+        year,
+        name: `WSIS Prizes ${year}`,
+        timezone: "Europe/Zurich",
+        ...scheduleWithPhaseOpen("voting", now, 28),
+        nominees_published_at: createdAt,
+        min_long_answer_words: 50,
+        created_at: createdAt,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     const orgIds: number[] = [];
     for (let i = 0; i < orgCount; i++) {
       const type = STAKEHOLDERS[i % STAKEHOLDERS.length];
@@ -195,7 +289,9 @@ export async function seedDemo(db: Db, now: Date, options: { projects?: number }
       const topic = TOPIC[category.code];
       const title = `${pick(r, TITLE_WORDS)} ${topic[0].replace(/^./, (c) => c.toUpperCase())} ${i + 1}`;
       const shortDescription = paragraph(r, topic, country, 150 + Math.floor(r() * 51));
-      const sdgs = [...new Set([1 + Math.floor(r() * 17), 1 + Math.floor(r() * 17), 17])].sort((a, b) => a - b);
+      const sdgs = [...new Set([1 + Math.floor(r() * 17), 1 + Math.floor(r() * 17), 17])].sort(
+        (a, b) => a - b,
+      );
       rows.push({
         edition_id: edition.id,
         organisation_id: orgIds[orgIndex],
@@ -222,7 +318,89 @@ export async function seedDemo(db: Db, now: Date, options: { projects?: number }
         updated_at: createdAt,
       });
     }
-    for (let i = 0; i < rows.length; i += 40) await trx.insertInto("projects").values(rows.slice(i, i + 40)).execute();
+    const projectIds: Array<{ id: number; category_id: number }> = [];
+    for (let i = 0; i < rows.length; i += 40) {
+      const inserted = await trx
+        .insertInto("projects")
+        .values(rows.slice(i, i + 40))
+        .returning(["id", "category_id"])
+        .execute();
+      projectIds.push(...inserted);
+    }
+
+    // Nomination is done and published: three in four nominated, the rest rejected with a reason.
+    const reasons = ["incomplete", "out_of_scope", "not_implemented", "duplicate"] as const;
+    const decisions = projectIds.map((p, i) => ({
+      project_id: p.id,
+      decision: i % 4 === 3 ? ("reject" as const) : ("nominate" as const),
+      reason: i % 4 === 3 ? reasons[Math.floor(i / 4) % reasons.length] : null,
+      reason_text: null,
+      decided_by: expert.id,
+      decided_at: createdAt,
+    }));
+    for (let i = 0; i < decisions.length; i += 100) {
+      await trx
+        .insertInto("nomination_decisions")
+        .values(decisions.slice(i, i + 100))
+        .execute();
+    }
+    // The demo expert reviews and scores every category.
+    await trx
+      .insertInto("expert_assignments")
+      .values(
+        (["nomination", "selection"] as const).flatMap((stage) =>
+          categories.map((c) => ({
+            edition_id: edition.id,
+            user_id: expert.id,
+            category_id: c.id,
+            stage,
+            created_at: createdAt,
+          })),
+        ),
+      )
+      .execute();
+
+    // Some public votes already cast, so organisers' live leaderboards have numbers.
+    const nominees = projectIds.filter((_, i) => i % 4 !== 3);
+    const voterCount = options.voters ?? 300;
+    for (let v = 0; v < voterCount; v++) {
+      const email = `demo-voter-${v + 1}@voters.example.org`;
+      const voter = await trx
+        .insertInto("users")
+        .values({
+          email,
+          email_canonical: email,
+          name: `Demo voter ${v + 1}`,
+          password_hash: "disabled",
+          email_verified_at: createdAt,
+          pending_email: null,
+          created_at: createdAt,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto("user_roles")
+        .values({ user_id: voter.id, role: "voter", granted_by: null, created_at: createdAt })
+        .execute();
+      const votes = categories
+        .filter(() => r() < 0.5)
+        .map((c) => {
+          const inCategory = nominees.filter((p) => p.category_id === c.id);
+          // Skewed choice, so some projects lead.
+          const project = inCategory[Math.floor(r() * r() * inCategory.length)];
+          const ip = `198.51.100.${1 + (v % 250)}`;
+          return {
+            edition_id: edition.id,
+            category_id: c.id,
+            project_id: project.id,
+            voter_id: voter.id,
+            ip,
+            network: "198.51.100.0/24",
+            created_at: createdAt,
+          };
+        });
+      if (votes.length) await trx.insertInto("votes").values(votes).execute();
+    }
   });
   return true;
 }

@@ -178,7 +178,15 @@ describe("operator CLI on SQLite", () => {
       .selectAll()
       .where("year", "=", year)
       .executeTakeFirstOrThrow();
-    expect(editionStateAt(edition, new Date())).toMatchObject({ kind: "open", phase: "submission" });
+    // The demo edition is in public voting: nominees published, some votes cast.
+    expect(editionStateAt(edition, new Date())).toMatchObject({ kind: "open", phase: "voting" });
+    expect(edition.nominees_published_at).not.toBeNull();
+    const nominated = await d
+      .selectFrom("nomination_decisions")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("decision", "=", "nominate")
+      .executeTakeFirstOrThrow();
+    expect(Number(nominated.n)).toBeGreaterThan(500);
 
     for (const account of DEMO_ACCOUNTS) {
       const user = await d
