@@ -18,13 +18,18 @@ import { log } from "./utils/log.server";
 import { MAX_FORM_BYTES, isSameOrigin } from "./utils/csrf.server";
 import { closeRedis, initRedis, redisMode } from "./utils/redis.server";
 import { errorPage } from "./utils/error-page.server";
-import { voteEndpoint } from "./http/vote.server";
+import { voteEndpoint, voteSecurityHeaders } from "./http/vote.server";
 
 /** Builds the express app around a Remix server build: security headers, compression, limits, health. */
 export function createApp(build: ServerBuild): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", env().TRUST_PROXY);
+
+  // The voting hot path comes first: it skips the page middleware (nonce, helmet's dozen handlers,
+  // compression) — its answers are tiny JSON, redirects or short error pages — and sets the same security
+  // headers in one go. Its own checks (origin, CSRF, session, rate limits, body size) are in voteEndpoint().
+  app.post("/vote", voteSecurityHeaders(env().APP_URL.startsWith("https://")), ...voteEndpoint());
 
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
@@ -95,7 +100,6 @@ export function createApp(build: ServerBuild): Express {
     next();
   });
 
-  app.post("/vote", ...voteEndpoint());
 
   app.use("/build", express.static("build/public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("build/public", { maxAge: "1h" }));

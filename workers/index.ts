@@ -21,6 +21,16 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
+/**
+ * How fast a job of a dead worker is taken over: its lock expires after `lockDuration` ms (renewed while the
+ * worker lives) and every worker looks for such stalled jobs each `stalledInterval` ms. BullMQ's defaults
+ * (30 s each) suit production; tests that kill a worker shorten them.
+ */
+export interface StallOptions {
+  lockDuration?: number;
+  stalledInterval?: number;
+}
+
 /** One BullMQ worker for queue `name`: checks the payload, runs the processor, tells it about the last attempt. */
 function createWorker<N extends JobName>(
   name: N,
@@ -28,6 +38,7 @@ function createWorker<N extends JobName>(
   connection: Redis,
   prefix: string,
   concurrency: number,
+  locks: StallOptions,
 ) {
   const schema = PAYLOAD_SCHEMAS[name];
   const run = processorFor(name);
@@ -39,7 +50,7 @@ function createWorker<N extends JobName>(
         throw new UnrecoverableError(`invalid ${name} payload: ${z.prettifyError(parsed.error)}`);
       return run(parsed.data, deps, { finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
     },
-    { connection, prefix, concurrency },
+    { connection, prefix, concurrency, ...locks },
   );
   worker.on("failed", (job, err) =>
     log.warn(`job ${name} failed`, { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }),
@@ -52,12 +63,14 @@ function createWorker<N extends JobName>(
  * Starts one BullMQ worker per queue against `redisUrl` and `prefix`; `deps` lets tests use their own database
  * and SMTP. Follow-up jobs (the sweeper's re-enqueues) go to the same Redis and prefix.
  */
-export async function startWorkers(options: {
-  redisUrl: string;
-  prefix: string;
-  deps?: JobDeps;
-  concurrency?: Partial<Record<JobName, number>>;
-}): Promise<RunningWorkers> {
+export async function startWorkers(
+  options: {
+    redisUrl: string;
+    prefix: string;
+    deps?: JobDeps;
+    concurrency?: Partial<Record<JobName, number>>;
+  } & StallOptions,
+): Promise<RunningWorkers> {
   const producers = createQueues({ redisUrl: options.redisUrl, prefix: options.prefix });
   const base = options.deps ?? defaultDeps();
   const deps: JobDeps = { ...base, enqueue: base.enqueue ?? producers.add };
@@ -68,7 +81,11 @@ export async function startWorkers(options: {
     connection.on("error", () => {}); // reported through the worker's own "error" event
     connections.push(connection);
     const concurrency = options.concurrency?.[name] ?? (name === "send-email" ? 20 : 1);
-    return createWorker(name, deps, connection, options.prefix, concurrency);
+    // Only the options given: an explicit undefined would replace BullMQ's default.
+    const locks: StallOptions = {};
+    if (options.lockDuration !== undefined) locks.lockDuration = options.lockDuration;
+    if (options.stalledInterval !== undefined) locks.stalledInterval = options.stalledInterval;
+    return createWorker(name, deps, connection, options.prefix, concurrency, locks);
   });
   return {
     async close() {

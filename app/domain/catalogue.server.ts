@@ -9,6 +9,7 @@ import {
   parseCatalogueQuery,
   querySearch,
   type CatalogueQuery,
+  type SubmissionsQuery,
 } from "../schemas/catalogue";
 import { db } from "../utils/db.server";
 import { env } from "../utils/env.server";
@@ -458,7 +459,10 @@ export function listingView(listing: CatalogueListing, pathname: string) {
  * GET form, another parameter order, unknown parameters), so shared links stay short; null when it already is.
  * Addresses with a notice are left alone: the notice explains what was ignored.
  */
-export function canonicalListingRedirect(url: URL, listing: CatalogueListing): string | null {
+export function canonicalRedirect(
+  url: URL,
+  listing: { query: Partial<SubmissionsQuery>; notices: readonly string[] },
+): string | null {
   if (listing.notices.length) return null;
   const canonical = querySearch(listing.query);
   if (new URLSearchParams(url.search).toString() === canonical.replace(/^\?/, "")) return null;

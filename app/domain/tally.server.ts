@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "../../db/client";
+import { dialectOf, type Db } from "../../db/client";
 import { enqueue } from "../../workers/queues";
 import { audit } from "./audit.server";
 import { rankAll, type ProjectCount } from "./champions";
@@ -65,6 +65,12 @@ export interface TallyRunSummary {
   created: boolean;
 }
 
+/** Test-only hooks into recordTally (fault injection: tests kill a worker while it waits in beforeCommit). */
+export interface TallyHooks {
+  /** Runs inside the transaction after every row is written, just before it commits. */
+  beforeCommit?: () => Promise<void>;
+}
+
 /**
  * Recounts everything and stores the official tally and the champions in ONE transaction: a worker killed
  * mid-tally leaves nothing behind, and the retried job computes the same result. With trigger "close" it runs
@@ -74,6 +80,7 @@ export async function recordTally(
   database: Db,
   input: { editionId: number; trigger: "close" | "rerun"; requestedBy: number | null },
   now: Date,
+  hooks: TallyHooks = {},
 ): Promise<TallyRunSummary> {
   return database.transaction().execute(async (trx) => {
     if (input.trigger === "close") {
@@ -127,6 +134,7 @@ export async function recordTally(
         .insertInto("tally_results")
         .values(rows.slice(i, i + 500))
         .execute();
+    await hooks.beforeCommit?.();
     return {
       runId: run.id,
       votesCounted,
@@ -160,6 +168,9 @@ export async function latestTallyRun(database: Db, editionId: number) {
     .executeTakeFirst();
 }
 
+/** PostgreSQL only: how long a vote may take between getting its id and committing (see advanceLiveCounts). */
+export const LIVE_GRACE_MS = 500;
+
 /**
  * Advances the live counts of an edition from its watermarks: new votes since the last vote id counted, new
  * invalidations since the last invalidation id. One transaction, so the counts and the watermarks move
@@ -186,16 +197,35 @@ export async function advanceLiveCounts(
       .selectAll()
       .where("edition_id", "=", editionId)
       .executeTakeFirstOrThrow();
-    const maxVote = await trx
-      .selectFrom("votes")
-      .select((eb) => eb.fn.max<number>("id").as("id"))
-      .executeTakeFirst();
-    const maxInvalidation = await trx
-      .selectFrom("vote_invalidations")
-      .select((eb) => eb.fn.max<number>("id").as("id"))
-      .executeTakeFirst();
-    const voteHigh = Number(maxVote?.id ?? 0);
-    const invHigh = Number(maxInvalidation?.id ?? 0);
+    // On PostgreSQL ids are handed out before commit, so a lower id can become visible after a higher one:
+    // the watermark stops below any row younger than a short grace period. SQLite has a single writer.
+    const pg = dialectOf(trx) === "postgres";
+    const cutoff = new Date(now.getTime() - LIVE_GRACE_MS).toISOString();
+    const [maxVote, maxInvalidation, youngVote, youngInvalidation] = await Promise.all([
+      trx.selectFrom("votes").select((eb) => eb.fn.max<number>("id").as("id")).executeTakeFirst(),
+      trx.selectFrom("vote_invalidations").select((eb) => eb.fn.max<number>("id").as("id")).executeTakeFirst(),
+      pg
+        ? trx
+            .selectFrom("votes")
+            .select((eb) => eb.fn.min<number>("id").as("id"))
+            .where("edition_id", "=", editionId)
+            .where("id", ">", state.last_vote_id)
+            .where("created_at", ">", cutoff)
+            .executeTakeFirst()
+        : undefined,
+      pg
+        ? trx
+            .selectFrom("vote_invalidations")
+            .select((eb) => eb.fn.min<number>("id").as("id"))
+            .where("id", ">", state.last_invalidation_id)
+            .where("created_at", ">", cutoff)
+            .executeTakeFirst()
+        : undefined,
+    ]);
+    const safe = (max: number | null | undefined, young: number | null | undefined, last: number) =>
+      young === null || young === undefined ? Number(max ?? 0) : Math.max(last, Number(young) - 1);
+    const voteHigh = safe(maxVote?.id, youngVote?.id, state.last_vote_id);
+    const invHigh = safe(maxInvalidation?.id, youngInvalidation?.id, state.last_invalidation_id);
     const fresh = await trx
       .selectFrom("votes")
       .select(["category_id", "project_id", (eb) => eb.fn.countAll<number>().as("n")])

@@ -1,10 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Filters, SelectField } from "~/components/filters";
 import { Notice } from "~/components/forms";
 import { resultSummary } from "~/components/nominee-list";
 import { Pagination } from "~/components/pagination";
+import { canonicalRedirect } from "~/domain/catalogue.server";
 import { submissionsOverview, type CountRow } from "~/domain/submissions-report.server";
 import {
   DECISION_LABELS,
@@ -31,6 +32,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
       statusText: "Not Found",
     });
   }
+  const canonical = canonicalRedirect(url, overview);
+  if (canonical) throw redirect(canonical);
   return json(overview);
 }
 

@@ -3,7 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { CatalogueResults } from "~/components/catalogue-page";
 import {
-  canonicalListingRedirect,
+  canonicalRedirect,
   catalogueListing,
   editionNotFound,
   findCategory,
@@ -36,7 +36,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     now: new Date(),
   });
   if (listing.selected.kind === "not-found") throw editionNotFound(listing.selected.year);
-  const canonical = canonicalListingRedirect(url, listing);
+  const canonical = canonicalRedirect(url, listing);
   if (canonical) throw redirect(canonical);
   return json({ category, view: listingView(listing, `/categories/${encodeURIComponent(category.code)}`) });
 }

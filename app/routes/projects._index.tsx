@@ -2,12 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { CatalogueResults } from "~/components/catalogue-page";
-import {
-  canonicalListingRedirect,
-  catalogueListing,
-  editionNotFound,
-  listingView,
-} from "~/domain/catalogue.server";
+import { canonicalRedirect, catalogueListing, editionNotFound, listingView } from "~/domain/catalogue.server";
 import { errorMeta, socialMeta } from "~/utils/social-meta";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
@@ -25,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const listing = await catalogueListing({ params: url.searchParams, categoryId: null, now: new Date() });
   if (listing.selected.kind === "not-found") throw editionNotFound(listing.selected.year);
-  const canonical = canonicalListingRedirect(url, listing);
+  const canonical = canonicalRedirect(url, listing);
   if (canonical) throw redirect(canonical);
   return json(listingView(listing, "/projects"));
 }

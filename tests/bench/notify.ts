@@ -1,19 +1,20 @@
 /**
  * npm run bench:notify — 10,000 queued award emails delivered by the real BullMQ workers (startWorkers) through
- * nodemailer to a local SMTP receiver (smtp-server, which parses every message). Timed from the first enqueue
- * to the last outbox row marked sent. SQLite by default; BENCH_DIALECT=postgres uses TEST_POSTGRES_URL.
+ * nodemailer to a local SMTP receiver (tests/helpers/smtp.ts: smtp-server, parsing every message) running in a
+ * child process, as a relay would run elsewhere. Timed from the first enqueue to the last outbox row marked sent. SQLite by default; BENCH_DIALECT=postgres uses TEST_POSTGRES_URL.
  * Options (env): BENCH_EMAILS (default 10000), BENCH_CONCURRENCY (send-email worker concurrency, default: the
  * workers' own), REDIS_URL / TEST_REDIS_URL (default redis://127.0.0.1:6379).
  * Last line: emails=… delivered=… seconds=… emails_per_s=…  (target: all delivered in ≤ 60 s)
  */
+import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { Redis } from "ioredis";
 import { createMailer } from "../../emails/transport";
 import { awardNotification } from "../../emails/templates/award";
 import { startWorkers } from "../../workers/index";
 import { createQueues, emailJobId } from "../../workers/queues";
 import { createTestDb } from "../helpers/db";
-import { startSmtp } from "../helpers/smtp";
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 10_000);
 const CONCURRENCY = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
@@ -23,10 +24,39 @@ const GIVE_UP_MS = 300_000;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
+interface Receiver {
+  url: string;
+  count(): Promise<{ received: number; unique: number }>;
+  stop(): Promise<void>;
+}
+
+/** Starts tests/bench/smtp-receiver.ts in a child process and talks to it over IPC. */
+async function startReceiver(): Promise<Receiver> {
+  const child: ChildProcess = fork(new URL("./smtp-receiver.ts", import.meta.url), {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const [first] = (await once(child, "message")) as [{ port: number }];
+  return {
+    url: `smtp://127.0.0.1:${first.port}`,
+    async count() {
+      const reply = once(child, "message") as Promise<[{ received: number; unique: number }]>;
+      child.send("count");
+      return (await reply)[0];
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, "exit");
+      child.send("stop");
+      await exited;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= "error";
   const t = await createTestDb(DIALECT);
-  const smtp = await startSmtp();
+  const smtp = await startReceiver();
   const mailer = createMailer({ smtpUrl: smtp.url });
   const prefix = `bench${randomBytes(4).toString("hex")}`;
   const queues = createQueues({ redisUrl: REDIS_URL, prefix });
@@ -77,6 +107,7 @@ async function main(): Promise<void> {
     });
     await queues.ready();
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     // The same job ids as dispatchOutbox(); added in bulk so the producer is not what is measured.
     const queue = queues.queue("send-email");
     for (let i = 0; i < ids.length; i += 1000) {
@@ -107,23 +138,25 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000));
       delivered = await sentCount();
       const at = performance.now();
+      const { received } = await smtp.count();
       out(
-        `t=${((at - start) / 1000).toFixed(1)}s delivered=${delivered}/${EMAILS} received=${smtp.messages.length} rate=${Math.round(((delivered - last) * 1000) / (at - lastAt))}/s`,
+        `t=${((at - start) / 1000).toFixed(1)}s delivered=${delivered}/${EMAILS} received=${received} rate=${Math.round(((delivered - last) * 1000) / (at - lastAt))}/s`,
       );
       last = delivered;
       lastAt = at;
     }
     const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
     await workers.close();
 
-    const unique = new Set(smtp.messages.map((m) => m.messageId)).size;
+    const { received, unique } = await smtp.count();
     const failed = await t.db
       .selectFrom("outbox")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .where("status", "=", "failed")
       .executeTakeFirstOrThrow();
     out(
-      `received=${smtp.messages.length} unique=${unique} duplicates=${smtp.messages.length - unique} failed=${Number(failed.n)}`,
+      `received=${received} unique=${unique} duplicates=${received - unique} failed=${Number(failed.n)} worker_cpu_ms_per_email=${((cpu.user + cpu.system) / 1000 / Math.max(1, delivered)).toFixed(2)}`,
     );
     out(`emails=${EMAILS} delivered=${delivered} seconds=${seconds.toFixed(2)} emails_per_s=${Math.round(delivered / seconds)}`);
     if (delivered < EMAILS) process.exitCode = 1;

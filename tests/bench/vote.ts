@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   const app = await startApp({
     databaseUrl: file,
     redisUrl,
+    nodeArgs: process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=var/prof"] : [],
     env: { NODE_ENV: "production", SESSION_SECRET: SECRET, TRUST_PROXY: "1", LOG_LEVEL: "info", APP_URL: "http://127.0.0.1" },
   });
   const csrf = csrfToken(new Request("http://127.0.0.1/")).token;
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   let next = 0;
   const total = VOTERS * categories.length;
   const acked = new Set<number>();
+  const answered = new Set<number>();
   let refused = 0;
   const votedPair = (n: number) => ({ voter: Math.floor(n / categories.length), category: n % categories.length });
   const result = await autocannon({
@@ -94,7 +96,9 @@ async function main(): Promise<void> {
           };
         },
         onResponse: (status, body, context) => {
-          if (status === 200 && body.includes('"created":true')) acked.add(Number(Reflect.get(context, "n")));
+          const n = Number(Reflect.get(context, "n"));
+          answered.add(n);
+          if (status === 200 && body.includes('"created":true')) acked.add(n);
           else refused++;
         },
       },
@@ -115,8 +119,11 @@ async function main(): Promise<void> {
   const present = new Set(rows.map((r) => ((voterIndex.get(r.voter_id) ?? 0) - firstVoter) * categories.length + (catIndex.get(r.category_id) ?? 0)));
   let lost = 0;
   for (const n of acked) if (!present.has(n)) lost++;
+  // Requests still in flight when the run stopped were sent but never answered: not counted either way.
+  let inflight = 0;
+  for (let n = 0; n < next; n++) if (!answered.has(n)) inflight++;
   let extra = 0;
-  for (const n of present) if (!acked.has(n)) extra++;
+  for (const n of present) if (!acked.has(n) && answered.has(n)) extra++;
 
   const bare = await bareReqPerSec();
   rmSync(file, { force: true });
@@ -127,7 +134,7 @@ async function main(): Promise<void> {
   const non2xx = result.non2xx;
   process.stdout.write(
     [
-      `requests=${result.requests.total} errors=${result.errors} timeouts=${result.timeouts} refused=${refused}`,
+      `requests=${result.requests.total} errors=${result.errors} timeouts=${result.timeouts} refused=${refused} unanswered_at_stop=${inflight}`,
       `vote endpoint: ${result.requests.average.toFixed(0)} req/s average, latency p50 ${percentile(result, "p50")} ms p99 ${percentile(result, "p99")} ms`,
       `bare node:http: ${bare.toFixed(0)} req/s`,
       `votes_per_s=${votesPerSecond.toFixed(0)} p50_ms=${percentile(result, "p50")} p99_ms=${percentile(result, "p99")} bare_ratio=${(votesPerSecond / bare).toFixed(3)} non2xx=${non2xx} lost=${lost} extra=${extra}`,

@@ -22,6 +22,8 @@ export async function startApp(options: {
   smtpUrl?: string;
   redisUrl?: string;
   env?: Record<string, string>;
+  /** Extra node flags (e.g. --cpu-prof for benchmarks). */
+  nodeArgs?: string[];
 }): Promise<RunningApp> {
   const prefix = `t${randomBytes(5).toString("hex")}`;
   const outboxDir = mkdtempSync(join(tmpdir(), "wsis-outbox-"));
@@ -39,7 +41,7 @@ export async function startApp(options: {
     LOG_LEVEL: "info",
     ...options.env,
   };
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "app/server.ts"], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", "app/server.ts"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,4 +1,5 @@
-import { advanceLiveCounts, recordTally } from "../../app/domain/tally.server";
+import { advanceLiveCounts, recordTally, type TallyHooks } from "../../app/domain/tally.server";
+import { log } from "../../app/utils/log.server";
 import { enqueue, type JobPayloads } from "../queues";
 import type { JobDeps } from "./deps";
 
@@ -34,8 +35,26 @@ export async function liveTally(deps: JobDeps): Promise<number> {
   return editions.length;
 }
 
+/**
+ * TEST-ONLY fault injection: with WSIS_TEST_TALLY_PAUSE_MS set (milliseconds; ignored when NODE_ENV is
+ * production), the official tally waits that long inside its transaction, after writing every row and before
+ * committing, and logs "tally paused before commit" — so a test can SIGKILL the worker mid-tally.
+ */
+export const TALLY_PAUSE_ENV = "WSIS_TEST_TALLY_PAUSE_MS";
+
+function testPauseHooks(editionId: number): TallyHooks {
+  const ms = Number(process.env[TALLY_PAUSE_ENV] ?? 0);
+  if (!(ms > 0) || process.env.NODE_ENV === "production") return {};
+  return {
+    async beforeCommit() {
+      log.warn("tally paused before commit", { editionId, pauseMs: ms });
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    },
+  };
+}
+
 /** The official recount (at close, or re-run by an organiser): one transaction, same result on retry. */
 export async function officialTally(data: JobPayloads["official-tally"], deps: JobDeps) {
   await advanceLiveCounts(deps.db, data.editionId, deps.now());
-  return recordTally(deps.db, data, deps.now());
+  return recordTally(deps.db, data, deps.now(), testPauseHooks(data.editionId));
 }
