@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Filters } from "~/components/filters";
 import { Notice } from "~/components/forms";
 import { EditionLinks, NomineeList, resultSummary, type NomineeItem } from "~/components/nominee-list";
@@ -22,7 +23,15 @@ export interface CatalogueView {
 }
 
 /** The body of a catalogue listing: notices, filters, one page of nominees and the page links. */
-export function CatalogueResults({ view, showCategory }: { view: CatalogueView; showCategory: boolean }) {
+export function CatalogueResults({
+  view,
+  showCategory,
+  action,
+}: {
+  view: CatalogueView;
+  showCategory: boolean;
+  action?: (item: NomineeItem) => ReactNode;
+}) {
   const { query, results, edition } = view;
   return (
     <>
@@ -54,7 +63,12 @@ export function CatalogueResults({ view, showCategory }: { view: CatalogueView; 
           />
           <h2 aria-live="polite">{resultSummary(results.total, results.page, results.pageSize)}</h2>
           {results.items.length ? (
-            <NomineeList items={results.items} showCategory={showCategory} editionYear={query.edition} />
+            <NomineeList
+              items={results.items}
+              showCategory={showCategory}
+              editionYear={query.edition}
+              action={action}
+            />
           ) : (
             <p>Try fewer words or remove a filter.</p>
           )}

@@ -1,4 +1,5 @@
 import { Link } from "@remix-run/react";
+import type { ReactNode } from "react";
 
 export interface NomineeItem {
   id: number;
@@ -17,7 +18,10 @@ export function NomineeList({
   items,
   showCategory,
   editionYear,
+  action,
 }: {
+  /** Something to show under each nominee (the vote button on category pages). */
+  action?: (item: NomineeItem) => ReactNode;
   items: readonly NomineeItem[];
   showCategory: boolean;
   /** Set when the page shows a chosen (not the current) edition, so project links keep it. */
@@ -45,6 +49,7 @@ export function NomineeList({
             ) : null}
           </p>
           <p>{n.excerpt}</p>
+          {action ? action(n) : null}
         </li>
       ))}
     </ol>

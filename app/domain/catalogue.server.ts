@@ -335,6 +335,8 @@ export async function findPublicProject(id: number, now: Date, database: Db = db
       "categories.name as category_name",
       "editions.year as edition_year",
       "editions.name as edition_name",
+      "projects.edition_id",
+      "projects.category_id",
     ])
     .executeTakeFirst();
   if (!row) return undefined;

@@ -155,3 +155,45 @@ export async function votesOf(database: Db, voterId: number, editionId: number) 
     .orderBy("c.position")
     .execute();
 }
+
+/** What a visitor may do about voting in an edition, for the vote buttons of catalogue pages. */
+export type Ballot =
+  | { state: "closed"; message: string }
+  | { state: "anonymous" }
+  | { state: "cannot-vote"; message: string }
+  | { state: "open"; votedByCategory: Record<number, { projectId: number; title: string }> };
+
+/**
+ * The ballot of `user` (or an anonymous visitor) in an edition at `now`: whether voting is open, whether this
+ * account may vote, and its votes per category. Counts are never part of it (hidden until results).
+ */
+export async function ballotFor(
+  database: Db,
+  input: { editionId: number; user: Pick<User, "id" | "email_verified_at"> | null; roles: readonly Role[] },
+  now: Date,
+): Promise<Ballot> {
+  const edition = await database
+    .selectFrom("editions")
+    .selectAll()
+    .where("id", "=", input.editionId)
+    .executeTakeFirst();
+  if (!edition || !isPhaseOpen(edition, "voting", now)) {
+    return { state: "closed", message: "Voting is not open for this edition." };
+  }
+  if (!input.user) return { state: "anonymous" };
+  if (!input.roles.includes("voter")) return { state: "cannot-vote", message: MESSAGES.not_voter };
+  if (input.user.email_verified_at === null) return { state: "cannot-vote", message: MESSAGES.not_verified };
+  const votes = await database
+    .selectFrom("votes as v")
+    .innerJoin("projects as p", "p.id", "v.project_id")
+    .select(["v.category_id", "p.id", "p.title"])
+    .where("v.voter_id", "=", input.user.id)
+    .where("v.edition_id", "=", input.editionId)
+    .execute();
+  return {
+    state: "open",
+    votedByCategory: Object.fromEntries(
+      votes.map((v) => [v.category_id, { projectId: v.id, title: v.title }]),
+    ),
+  };
+}

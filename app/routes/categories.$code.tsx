@@ -1,6 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { Notice } from "~/components/forms";
+import { VotePanel } from "~/components/vote-panel";
+import { ballotFor } from "~/domain/voting.server";
+import { db } from "~/utils/db.server";
+import { getSessionUser } from "~/utils/session.server";
 import { CatalogueResults } from "~/components/catalogue-page";
 import {
   canonicalRedirect,
@@ -38,11 +43,29 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (listing.selected.kind === "not-found") throw editionNotFound(listing.selected.year);
   const canonical = canonicalRedirect(url, listing);
   if (canonical) throw redirect(canonical);
-  return json({ category, view: listingView(listing, `/categories/${encodeURIComponent(category.code)}`) });
+  const current = await getSessionUser(request);
+  const ballot =
+    listing.selected.kind === "published"
+      ? await ballotFor(
+          db(),
+          {
+            editionId: listing.selected.edition.id,
+            user: current?.user ?? null,
+            roles: current?.roles ?? [],
+          },
+          new Date(),
+        )
+      : null;
+  return json({
+    category,
+    ballot,
+    back: url.pathname + url.search,
+    view: listingView(listing, `/categories/${encodeURIComponent(category.code)}`),
+  });
 }
 
 export default function CategoryPage() {
-  const { category, view } = useLoaderData<typeof loader>();
+  const { category, view, ballot, back } = useLoaderData<typeof loader>();
   const keep = view.query.edition ? `?edition=${view.query.edition}` : "";
   return (
     <div className="stack">
@@ -54,7 +77,36 @@ export default function CategoryPage() {
         {category.name}
       </h1>
       {view.edition ? <p className="muted">Nominees of the {view.edition.name}</p> : null}
-      <CatalogueResults view={view} showCategory={false} />
+      {ballot?.state === "open" && ballot.votedByCategory[category.id] ? (
+        <Notice kind="success">
+          You voted in this category for{" "}
+          <Link to={`/projects/${ballot.votedByCategory[category.id].projectId}`}>
+            {ballot.votedByCategory[category.id].title}
+          </Link>
+          . <Link to="/votes">See all your votes</Link>.
+        </Notice>
+      ) : null}
+      {ballot && ballot.state !== "open" && ballot.state !== "anonymous" && ballot.state !== "closed" ? (
+        <Notice kind="info">{ballot.message}</Notice>
+      ) : null}
+      <CatalogueResults
+        view={view}
+        showCategory={false}
+        action={
+          ballot
+            ? (item) => (
+                <VotePanel
+                  ballot={ballot}
+                  projectId={item.id}
+                  projectTitle={item.title}
+                  categoryId={category.id}
+                  back={back}
+                  compact
+                />
+              )
+            : undefined
+        }
+      />
     </div>
   );
 }

@@ -1,6 +1,10 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { VotePanel } from "~/components/vote-panel";
+import { ballotFor } from "~/domain/voting.server";
+import { db } from "~/utils/db.server";
+import { getSessionUser } from "~/utils/session.server";
 import { excerpt, findPublicProject, parseId, publicUrl } from "~/domain/catalogue.server";
 import { GDC_TITLES, SDG_TITLES } from "~/schemas/catalogue";
 import { errorMeta, socialMeta } from "~/utils/social-meta";
@@ -25,13 +29,21 @@ function notFound(): Response {
   });
 }
 
-export async function loader({ params }: LoaderFunctionArgs) {
+export async function loader({ request, params }: LoaderFunctionArgs) {
   const id = parseId(params.id);
   if (id === null) throw notFound();
-  const project = await findPublicProject(id, new Date());
+  const now = new Date();
+  const project = await findPublicProject(id, now);
   if (!project) throw notFound();
+  const current = await getSessionUser(request);
+  const ballot = await ballotFor(
+    db(),
+    { editionId: project.edition_id, user: current?.user ?? null, roles: current?.roles ?? [] },
+    now,
+  );
   return json({
     project,
+    ballot,
     description: excerpt(project.short_description, 160),
     url: publicUrl(`/projects/${project.id}`),
   });
@@ -68,7 +80,7 @@ const IMPLEMENTATION_STATUS: Record<string, string> = {
 };
 
 export default function ProjectPage() {
-  const { project } = useLoaderData<typeof loader>();
+  const { project, ballot } = useLoaderData<typeof loader>();
   const year = project.edition_year;
   const longAnswers: Array<[string, string]> = [
     ["Linkage to the WSIS Action Line", project.action_line_linkage],
@@ -87,6 +99,15 @@ export default function ProjectPage() {
         </Link>
       </p>
       <h1>{project.title}</h1>
+      <div className="vote-box">
+        <VotePanel
+          ballot={ballot}
+          projectId={project.id}
+          projectTitle={project.title}
+          categoryId={project.category_id}
+          back={`/projects/${project.id}`}
+        />
+      </div>
       <p className="muted">
         Nominee of the {project.edition_name} · {project.organisation_name} · {project.countryName}
       </p>
