@@ -105,6 +105,14 @@ function Header() {
                 <Link to="/review">Review</Link>
               </li>
             ) : null}
+            {roles.includes("expert") ? (
+              <li>
+                <Link to="/jury">Jury</Link>
+              </li>
+            ) : null}
+            <li>
+              <Link to="/results">Results</Link>
+            </li>
             {organiser ? (
               <li>
                 <Link to="/admin">Admin</Link>

@@ -12,6 +12,8 @@ export function AdminNav() {
     ["/admin/nomination", "Nomination"],
     ["/admin/submissions", "Submissions"],
     ["/admin/voting", "Voting"],
+    ["/admin/selection", "Selection"],
+    ["/admin/results", "Results"],
     ["/admin/outbox", "Outbox"],
     ["/admin/audit", "Audit log"],
   ];

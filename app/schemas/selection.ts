@@ -40,7 +40,8 @@ export interface ScoreInput {
   comment: string;
 }
 
-const blankToNull = (v: unknown) => (v === undefined || (typeof v === "string" && v.trim() === "") ? null : v);
+const blankToNull = (v: unknown) =>
+  v === undefined || (typeof v === "string" && v.trim() === "") ? null : v;
 
 const scoreMessage = `Give a whole number from ${SCORE_MIN} to ${SCORE_MAX}.`;
 const score = z
@@ -100,12 +101,10 @@ export function scoreFormSchema(mode: "draft" | "save") {
         });
       }
     })
-    .transform(
-      (v): ScoreInput => ({
-        scores: byCriterion((c) => v[`score_${c}`] ?? null),
-        comment: v.comment,
-      }),
-    );
+    .transform((v): ScoreInput => ({
+      scores: byCriterion((c) => v[`score_${c}`] ?? null),
+      comment: v.comment,
+    }));
 }
 
 /** Reads a score form's fields into the plain object scoreFormSchema parses. */

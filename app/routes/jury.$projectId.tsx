@@ -1,0 +1,429 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { CsrfInput, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
+import { countryName } from "~/domain/countries";
+import { formatInstant } from "~/domain/phases";
+import { REGION_LABELS } from "~/domain/regions";
+import { SDGS, parseNumberList } from "~/domain/sdgs";
+import { canScore, declareConflict, projectForScoring, saveScore } from "~/domain/selection.server";
+import { STAKEHOLDER_LABELS } from "~/schemas/organisation";
+import { IMPLEMENTATION_STATUS_LABELS, LONG_ANSWER_FIELDS, LONG_ANSWER_LABELS } from "~/schemas/project";
+import {
+  CRITERIA,
+  CRITERION_LABELS,
+  ConflictFormSchema,
+  MAX_COMMENT,
+  MAX_REASON,
+  SCORE_MAX,
+  SCORE_MIN,
+  scoreFormSchema,
+  scoreFormValues,
+} from "~/schemas/selection";
+import { readForm } from "~/utils/csrf.server";
+import { db } from "~/utils/db.server";
+import { requirePermission } from "~/utils/session.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `Score: ${data.project.title} — WSIS Prizes` : "Score — WSIS Prizes" },
+];
+
+const NOT_FOUND = "This project does not exist or is not one you score.";
+
+function projectIdFrom(raw: string | undefined): number {
+  if (!raw || !/^[1-9]\d{0,8}$/.test(raw))
+    throw new Response(NOT_FOUND, { status: 404, statusText: "Not Found" });
+  return Number(raw);
+}
+
+/** Only http(s) addresses become links; anything else is shown as text. */
+function safeHref(url: string | null): string | null {
+  return url && /^https?:\/\//i.test(url) ? url : null;
+}
+
+const SCORE_OPTIONS = Array.from({ length: SCORE_MAX - SCORE_MIN + 1 }, (_, i) => SCORE_MIN + i);
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { user } = await requirePermission(request, "project:score:assigned");
+  const projectId = projectIdFrom(params.projectId);
+  const now = new Date();
+  const found = await projectForScoring(db(), user.id, projectId, now);
+  if (!found) throw new Response(NOT_FOUND, { status: 404, statusText: "Not Found" });
+  const { project, edition, category, organisation, champion, own } = found;
+  const tz = edition.timezone;
+  return json({
+    project: {
+      id: project.id,
+      title: project.title,
+      website: project.website,
+      websiteHref: safeHref(project.website),
+      country: countryName(project.country),
+      startYear: project.start_year,
+      implementation: project.implementation_status
+        ? IMPLEMENTATION_STATUS_LABELS[project.implementation_status]
+        : null,
+      shortDescription: project.short_description,
+      sdgs: parseNumberList(project.sdgs).map((n) => `${n}. ${SDGS.find((g) => g.number === n)?.name ?? ""}`),
+      longAnswers: LONG_ANSWER_FIELDS.map((f) => ({
+        field: f,
+        label: LONG_ANSWER_LABELS[f].label,
+        text: project[f],
+      })),
+    },
+    organisation: {
+      name: organisation.name,
+      stakeholder: STAKEHOLDER_LABELS[organisation.stakeholder_type],
+      country: countryName(organisation.country),
+      region: REGION_LABELS[organisation.region],
+    },
+    category,
+    edition: { year: edition.year, name: edition.name },
+    votes: { valid: champion.validVotes, rank: champion.rank, tied: champion.tied },
+    own: own ? { ...own, updated: formatInstant(own.updatedAt, tz) } : null,
+    submitted: found.submittedAt ? formatInstant(found.submittedAt, tz) : null,
+    window: found.window,
+    editable: found.editable,
+    peers: found.peers,
+    peersWaiting: found.peersWaiting,
+  });
+}
+
+type ActionData = {
+  form: "score" | "conflict";
+  errors: FieldErrors;
+  values: Record<string, string>;
+  message: string | null;
+};
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { user } = await requirePermission(request, "project:score:assigned");
+  const projectId = projectIdFrom(params.projectId);
+  const database = db();
+  // Access first: a project the expert may not score answers 404 whatever the form holds.
+  if (!(await canScore(database, user.id, projectId)))
+    throw new Response(NOT_FOUND, { status: 404, statusText: "Not Found" });
+  const form = await readForm(request);
+  const intent = form.get("intent");
+  const now = new Date();
+  const text = (name: string) => {
+    const v = form.get(name);
+    return typeof v === "string" ? v : "";
+  };
+
+  if (intent === "conflict") {
+    const values = { reason: text("reason") };
+    const parsed = ConflictFormSchema.safeParse(values);
+    if (!parsed.success) {
+      return json<ActionData>(
+        { form: "conflict", errors: fieldErrorsFrom(parsed.error.issues), values, message: null },
+        { status: 400 },
+      );
+    }
+    const result = await declareConflict(database, user.id, projectId, parsed.data.reason, now);
+    if (!result.ok) {
+      if (result.status === 404) throw new Response(result.message, { status: 404, statusText: "Not Found" });
+      return json<ActionData>(
+        { form: "conflict", errors: result.errors ?? {}, values, message: result.message },
+        { status: result.status },
+      );
+    }
+    const year = await database
+      .selectFrom("projects as p")
+      .innerJoin("editions as e", "e.id", "p.edition_id")
+      .select("e.year")
+      .where("p.id", "=", projectId)
+      .executeTakeFirstOrThrow();
+    return redirect(
+      `/jury?edition=${year.year}&conflict=1#category-${encodeURIComponent(result.categoryCode)}`,
+    );
+  }
+
+  if (intent !== "draft" && intent !== "save") {
+    return json<ActionData>(
+      {
+        form: "score",
+        errors: {},
+        values: {},
+        message: "The form could not be read. Reload the page and try again.",
+      },
+      { status: 400 },
+    );
+  }
+  const raw = scoreFormValues(form);
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) values[k] = typeof v === "string" ? v : "";
+  const parsed = scoreFormSchema(intent).safeParse(raw);
+  if (!parsed.success) {
+    return json<ActionData>(
+      {
+        form: "score",
+        errors: fieldErrorsFrom(parsed.error.issues),
+        values,
+        message:
+          intent === "save"
+            ? "Score every criterion from 1 to 10 and write a comment, or save a draft."
+            : null,
+      },
+      { status: 400 },
+    );
+  }
+  const result = await saveScore(database, user.id, projectId, { ...parsed.data, mode: intent }, now);
+  if (!result.ok) {
+    if (result.status === 404) throw new Response(result.message, { status: 404, statusText: "Not Found" });
+    return json<ActionData>(
+      { form: "score", errors: result.errors ?? {}, values, message: result.message },
+      { status: result.status },
+    );
+  }
+  return redirect(`/jury/${projectId}?saved=${result.state}`);
+}
+
+export default function ScoreProject() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const saved = actionData ? null : params.get("saved");
+  const scoreErrors: FieldErrors = actionData?.form === "score" ? actionData.errors : {};
+  const conflictErrors: FieldErrors = actionData?.form === "conflict" ? actionData.errors : {};
+  const values: Record<string, string> =
+    actionData?.form === "score"
+      ? actionData.values
+      : Object.fromEntries([
+          ...CRITERIA.map((c): [string, string] => [`score_${c}`, String(data.own?.scores[c] ?? "")]),
+          ["comment", data.own?.comment ?? ""],
+        ]);
+  const { project, organisation, category } = data;
+  return (
+    <div className="stack">
+      <p>
+        <Link to={`/jury?edition=${data.edition.year}#category-${encodeURIComponent(category.code)}`}>
+          ← Jury ({category.code})
+        </Link>
+      </p>
+      <h1>{project.title || "(untitled)"}</h1>
+      <p className="muted">
+        <span className="code">{category.code}</span>
+        {category.name} · {organisation.name} · {data.edition.name}
+      </p>
+      {saved ? (
+        <Notice kind="success">
+          {saved === "complete"
+            ? "Score saved: this project is scored."
+            : "Draft saved. Complete every criterion and the comment before you submit the category."}{" "}
+          <Link to={`/jury?edition=${data.edition.year}#category-${encodeURIComponent(category.code)}`}>
+            Back to your categories
+          </Link>
+        </Notice>
+      ) : null}
+      {data.submitted ? (
+        <Notice kind="info">
+          You submitted your scores for {category.code} on {data.submitted}: they are final.
+        </Notice>
+      ) : !data.window.open ? (
+        <Notice kind="error">{data.window.message}</Notice>
+      ) : null}
+      {actionData?.message ? <Notice kind="error">{actionData.message}</Notice> : null}
+
+      <div className="review-layout">
+        <article className="stack" aria-labelledby="project-title">
+          <h2 id="project-title">The project</h2>
+          <dl>
+            <dt>Organisation</dt>
+            <dd>
+              {organisation.name} ({organisation.stakeholder}), {organisation.country}, {organisation.region}
+            </dd>
+            <dt>Country of implementation</dt>
+            <dd>{project.country}</dd>
+            <dt>Start year</dt>
+            <dd>{project.startYear ?? "—"}</dd>
+            <dt>Status</dt>
+            <dd>{project.implementation ?? "—"}</dd>
+            <dt>Project website</dt>
+            <dd>
+              {project.websiteHref ? (
+                <a href={project.websiteHref} rel="noopener noreferrer nofollow" target="_blank">
+                  {project.website}
+                </a>
+              ) : (
+                (project.website ?? "—")
+              )}
+            </dd>
+            <dt>Sustainable Development Goals</dt>
+            <dd>{project.sdgs.length ? project.sdgs.join("; ") : "—"}</dd>
+            <dt>Public vote</dt>
+            <dd>
+              {data.votes.valid} valid votes, rank {data.votes.rank}
+              {data.votes.tied ? " (tied at the cut-off for champions)" : ""}
+            </dd>
+          </dl>
+          <section aria-labelledby="short-title">
+            <h3 id="short-title">Short description</h3>
+            <p>{project.shortDescription}</p>
+          </section>
+          {project.longAnswers.map((a) => (
+            <section key={a.field} aria-labelledby={`answer-${a.field}`}>
+              <h3 id={`answer-${a.field}`}>{a.label}</h3>
+              {a.text.trim() ? <p>{a.text}</p> : <p className="muted">(no answer)</p>}
+            </section>
+          ))}
+        </article>
+
+        <aside className="stack" aria-labelledby="score-title">
+          <h2 id="score-title">Your score</h2>
+          {data.own ? (
+            <p className="muted">
+              {data.own.state === "complete" ? "Scored" : "Draft"}, last saved {data.own.updated}.
+            </p>
+          ) : (
+            <p className="muted">Not scored yet.</p>
+          )}
+          {data.editable ? (
+            <Form method="post" className="stack">
+              <CsrfInput />
+              {CRITERIA.map((c) => {
+                const name = `score_${c}`;
+                const error = scoreErrors[name];
+                return (
+                  <div key={c} className={error ? "field has-error" : "field"}>
+                    <label htmlFor={`f-${name}`}>{CRITERION_LABELS[c]}</label>
+                    {error ? (
+                      <p id={`f-${name}-error`} className="error" role="alert">
+                        {error}
+                      </p>
+                    ) : null}
+                    <select
+                      id={`f-${name}`}
+                      name={name}
+                      defaultValue={values[name] ?? ""}
+                      aria-invalid={error ? true : undefined}
+                      aria-describedby={error ? `f-${name}-error` : undefined}
+                    >
+                      <option value="">Not scored yet</option>
+                      {SCORE_OPTIONS.map((n) => (
+                        <option key={n} value={n}>
+                          {n}
+                          {n === SCORE_MIN ? " (lowest)" : n === SCORE_MAX ? " (highest)" : ""}
+                        </option>
+                      ))}
+                    </select>
+                  </div>
+                );
+              })}
+              <div className={scoreErrors.comment ? "field has-error" : "field"}>
+                <label htmlFor="f-comment">Comment</label>
+                <p id="f-comment-hint" className="hint">
+                  Why these scores? The other experts read it after they submit, and so do the organisers. Up
+                  to {MAX_COMMENT} characters.
+                </p>
+                {scoreErrors.comment ? (
+                  <p id="f-comment-error" className="error" role="alert">
+                    {scoreErrors.comment}
+                  </p>
+                ) : null}
+                <textarea
+                  id="f-comment"
+                  name="comment"
+                  maxLength={MAX_COMMENT}
+                  defaultValue={values.comment ?? ""}
+                  aria-invalid={scoreErrors.comment ? true : undefined}
+                  aria-describedby={scoreErrors.comment ? "f-comment-hint f-comment-error" : "f-comment-hint"}
+                />
+              </div>
+              <p className="actions">
+                <button type="submit" name="intent" value="save">
+                  Save score
+                </button>
+                <button type="submit" name="intent" value="draft" className="secondary">
+                  Save draft
+                </button>
+              </p>
+              <p className="hint">
+                “Save score” needs all nine criteria and a comment; “Save draft” keeps an incomplete score.
+              </p>
+            </Form>
+          ) : data.own ? (
+            <div className="table-scroll">
+              <table aria-labelledby="score-title">
+                <tbody>
+                  {CRITERIA.map((c) => (
+                    <tr key={c}>
+                      <th scope="row">{CRITERION_LABELS[c]}</th>
+                      <td>{data.own?.scores[c] ?? "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <p>{data.own.comment || <span className="muted">(no comment)</span>}</p>
+            </div>
+          ) : null}
+
+          {data.editable ? (
+            <section aria-labelledby="conflict-title" className="stack">
+              <h2 id="conflict-title">Conflict of interest</h2>
+              <p className="hint">
+                If you are connected to this project or its organisation, declare it: the project leaves your
+                list for good and any score you gave it is deleted.
+              </p>
+              <Form method="post">
+                <CsrfInput />
+                <div className={conflictErrors.reason ? "field has-error" : "field"}>
+                  <label htmlFor="f-reason">Reason for the conflict</label>
+                  {conflictErrors.reason ? (
+                    <p id="f-reason-error" className="error" role="alert">
+                      {conflictErrors.reason}
+                    </p>
+                  ) : null}
+                  <textarea
+                    id="f-reason"
+                    name="reason"
+                    maxLength={MAX_REASON}
+                    defaultValue={actionData?.form === "conflict" ? actionData.values.reason : ""}
+                    aria-invalid={conflictErrors.reason ? true : undefined}
+                    aria-describedby={conflictErrors.reason ? "f-reason-error" : undefined}
+                  />
+                </div>
+                <button type="submit" name="intent" value="conflict" className="secondary">
+                  Declare a conflict of interest
+                </button>
+              </Form>
+            </section>
+          ) : null}
+
+          <section aria-labelledby="peers-title" className="stack">
+            <h2 id="peers-title">Other experts</h2>
+            {data.peers === null ? (
+              <p className="muted">
+                The other experts’ scores are shown once you have submitted your scores for {category.code}.
+              </p>
+            ) : (
+              <>
+                {data.peers.length === 0 ? <p className="muted">No other expert has submitted yet.</p> : null}
+                {data.peers.map((peer, i) => (
+                  <div key={i} className="card">
+                    <h3>
+                      {peer.name}: {peer.total} / {CRITERIA.length * SCORE_MAX}
+                    </h3>
+                    <ul>
+                      {CRITERIA.map((c) => (
+                        <li key={c}>
+                          {CRITERION_LABELS[c]}: {peer.scores[c]}
+                        </li>
+                      ))}
+                    </ul>
+                    <p>{peer.comment}</p>
+                  </div>
+                ))}
+                {data.peersWaiting > 0 ? (
+                  <p className="muted">
+                    {data.peersWaiting} {data.peersWaiting === 1 ? "expert has" : "experts have"} not
+                    submitted yet.
+                  </p>
+                ) : null}
+              </>
+            )}
+          </section>
+        </aside>
+      </div>
+    </div>
+  );
+}
