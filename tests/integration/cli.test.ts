@@ -351,7 +351,16 @@ describe.runIf(process.env.TEST_POSTGRES_URL)("operator CLI on PostgreSQL", () =
       .where("edition_id", "=", edition.id)
       .execute();
     expect(projects.length).toBeGreaterThanOrEqual(950);
-    expect(await db.selectFrom("users").select("id").execute()).toHaveLength(DEMO_ACCOUNTS.length);
+    const demoAccounts = await db
+      .selectFrom("users")
+      .select("email")
+      .where(
+        "email",
+        "in",
+        DEMO_ACCOUNTS.map((a) => a.email),
+      )
+      .execute();
+    expect(demoAccounts).toHaveLength(DEMO_ACCOUNTS.length);
 
     const again = await cli(url, "seed:demo", "--if-empty");
     expect(again.code).toBe(0);
