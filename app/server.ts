@@ -100,7 +100,6 @@ export function createApp(build: ServerBuild): Express {
     next();
   });
 
-
   app.use("/build", express.static("build/public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("build/public", { maxAge: "1h" }));
 

@@ -81,14 +81,10 @@ export interface EditionsTable {
 }
 
 export type StakeholderType =
-  | "government"
-  | "private_sector"
-  | "civil_society"
-  | "international_organisation"
-  | "academia"
-  | "other";
+  "government" | "private_sector" | "civil_society" | "international_organisation" | "academia" | "other";
 
-export type ItuRegion = "africa" | "americas" | "arab_states" | "asia_pacific" | "cis" | "europe" | "international";
+export type ItuRegion =
+  "africa" | "americas" | "arab_states" | "asia_pacific" | "cis" | "europe" | "international";
 
 export interface OrganisationsTable {
   id: Generated<number>;
@@ -198,7 +194,8 @@ export interface ExpertAssignmentsTable {
 }
 
 export type Decision = "nominate" | "reject";
-export type RejectReason = "incomplete" | "out_of_scope" | "not_implemented" | "duplicate" | "previous_winner" | "other";
+export type RejectReason =
+  "incomplete" | "out_of_scope" | "not_implemented" | "duplicate" | "previous_winner" | "other";
 
 export interface NominationDecisionsTable {
   project_id: number;

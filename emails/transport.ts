@@ -41,11 +41,11 @@ export function createMailer(input: MailerOptions): Mailer {
     outboxDir: input.outboxDir ?? "var/outbox",
   };
   if (options.smtpUrl) {
-    // Bounded timeouts: a stuck relay fails the attempt (and BullMQ retries it) instead of holding a worker
-    // slot — and graceful shutdown — for nodemailer's default ten minutes.
     // A pool of reused connections: opening one SMTP connection per message costs about 100 ms even over
     // loopback, which capped delivery near 50 emails/s (npm run bench:notify). Idle connections are closed
     // after a few seconds so that a relay restart or shutdown is not held up by them.
+    // Bounded timeouts: a stuck relay fails the attempt (and BullMQ retries it) instead of holding a worker
+    // slot — and graceful shutdown — for nodemailer's default ten minutes.
     const transport: Transporter = nodemailer.createTransport({
       url: options.smtpUrl,
       pool: true,

@@ -30,7 +30,8 @@ function which(bin: string): string | null {
 async function ensureRedis(): Promise<{ url: string; stop: () => void }> {
   const configured = process.env.TEST_REDIS_URL;
   if (configured) {
-    if (!(await redisAnswers(configured, 2000))) throw new Error(`TEST_REDIS_URL ${configured} does not answer`);
+    if (!(await redisAnswers(configured, 2000)))
+      throw new Error(`TEST_REDIS_URL ${configured} does not answer`);
     return { url: configured, stop: () => {} };
   }
   if (await redisAnswers("redis://127.0.0.1:6379")) return { url: "redis://127.0.0.1:6379", stop: () => {} };
@@ -42,9 +43,13 @@ async function ensureRedis(): Promise<{ url: string; stop: () => void }> {
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "wsis-redis-"));
-  const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
-    stdio: "ignore",
-  });
+  const child = spawn(
+    bin,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    {
+      stdio: "ignore",
+    },
+  );
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 50 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 100));
   if (!(await redisAnswers(url))) throw new Error("the private redis-server did not start");

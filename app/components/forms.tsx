@@ -22,7 +22,9 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
 /** A labelled input with its hint and its error message right beside it. */
 export function Field({ name, label, error, hint, id, ...input }: FieldProps) {
   const fieldId = id ?? `f-${name}`;
-  const describedBy = [hint ? `${fieldId}-hint` : null, error ? `${fieldId}-error` : null].filter(Boolean).join(" ");
+  const describedBy = [hint ? `${fieldId}-hint` : null, error ? `${fieldId}-error` : null]
+    .filter(Boolean)
+    .join(" ");
   return (
     <div className={error ? "field has-error" : "field"}>
       <label htmlFor={fieldId}>{label}</label>
@@ -57,7 +59,9 @@ export function Notice({ kind, children }: { kind: "success" | "error" | "info";
 }
 
 /** Turns zod issues into one message per field (the first issue of each field wins). */
-export function fieldErrorsFrom(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): FieldErrors {
+export function fieldErrorsFrom(
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>,
+): FieldErrors {
   const out: FieldErrors = {};
   for (const issue of issues) {
     const key = String(issue.path[0] ?? "form");

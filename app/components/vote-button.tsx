@@ -4,7 +4,15 @@ import { CsrfInput } from "./forms";
  * A vote form for one nominee. A plain HTML form posting to the /vote endpoint (outside Remix, for speed):
  * works without JavaScript; the endpoint answers with a redirect to the voter's votes page.
  */
-export function VoteButton({ projectId, projectTitle, back }: { projectId: number; projectTitle: string; back: string }) {
+export function VoteButton({
+  projectId,
+  projectTitle,
+  back,
+}: {
+  projectId: number;
+  projectTitle: string;
+  back: string;
+}) {
   return (
     <form method="post" action="/vote" className="vote-form">
       <CsrfInput />

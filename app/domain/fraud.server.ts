@@ -165,7 +165,9 @@ export function findPatterns(facts: readonly Fact[]): Finding[] {
  * again at invalidation time from the same rule.
  */
 export async function refreshFraudFlags(database: Db, editionId: number, now: Date): Promise<number> {
-  const findings = findPatterns(await voteFacts(database, editionId, new Date(now.getTime() - FRAUD_WINDOW_MS)));
+  const findings = findPatterns(
+    await voteFacts(database, editionId, new Date(now.getTime() - FRAUD_WINDOW_MS)),
+  );
   for (const f of findings) {
     const evidence = JSON.stringify(f.evidence);
     await database
@@ -184,7 +186,11 @@ export async function refreshFraudFlags(database: Db, editionId: number, now: Da
       .onConflict((oc) =>
         oc
           .columns(["edition_id", "kind", "subject"])
-          .doUpdateSet({ vote_count: f.voteIds.length, evidence_json: evidence, updated_at: now.toISOString() })
+          .doUpdateSet({
+            vote_count: f.voteIds.length,
+            evidence_json: evidence,
+            updated_at: now.toISOString(),
+          })
           .where("fraud_flags.vote_count", "<=", f.voteIds.length),
       )
       .execute();

@@ -202,8 +202,14 @@ export async function advanceLiveCounts(
     const pg = dialectOf(trx) === "postgres";
     const cutoff = new Date(now.getTime() - LIVE_GRACE_MS).toISOString();
     const [maxVote, maxInvalidation, youngVote, youngInvalidation] = await Promise.all([
-      trx.selectFrom("votes").select((eb) => eb.fn.max<number>("id").as("id")).executeTakeFirst(),
-      trx.selectFrom("vote_invalidations").select((eb) => eb.fn.max<number>("id").as("id")).executeTakeFirst(),
+      trx
+        .selectFrom("votes")
+        .select((eb) => eb.fn.max<number>("id").as("id"))
+        .executeTakeFirst(),
+      trx
+        .selectFrom("vote_invalidations")
+        .select((eb) => eb.fn.max<number>("id").as("id"))
+        .executeTakeFirst(),
       pg
         ? trx
             .selectFrom("votes")

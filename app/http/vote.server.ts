@@ -11,14 +11,19 @@ import { safeRedirect } from "../utils/request.server";
 
 const VoteForm = z.object({
   [CSRF_FIELD]: z.string().max(200),
-  project: z.coerce.number().int().positive().max(2 ** 31 - 1),
+  project: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1),
   back: z.string().max(500).optional(),
 });
 
 /** The security headers of every page, set at once for the vote endpoint (no scripts, no framing). */
 export function voteSecurityHeaders(https: boolean): RequestHandler {
   const headers: Record<string, string> = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy":
+      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -37,7 +42,13 @@ function wantsJson(req: Request): boolean {
   return (req.headers.accept ?? "").includes("application/json");
 }
 
-function answer(req: Request, res: Response, status: number, message: string, extra: Record<string, unknown> = {}): void {
+function answer(
+  req: Request,
+  res: Response,
+  status: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+): void {
   if (wantsJson(req)) res.status(status).json({ ok: false, message, ...extra });
   else res.status(status).type("html").send(errorPage(status, message));
 }

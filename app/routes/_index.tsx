@@ -8,7 +8,8 @@ export const meta: MetaFunction = () => [
   { title: "WSIS Prizes — ICT for development projects" },
   {
     name: "description",
-    content: "The WSIS Prizes: organisations submit ICT-for-development projects, the public votes, experts choose.",
+    content:
+      "The WSIS Prizes: organisations submit ICT-for-development projects, the public votes, experts choose.",
   },
 ];
 
@@ -26,9 +27,12 @@ export async function loader(_args: LoaderFunctionArgs) {
     open: isPhaseOpen(edition, p, now),
   }));
   let summary: string;
-  if (state.kind === "open") summary = `${PHASE_LABELS[state.phase]} is open until ${formatInstant(state.closesAt, tz)}.`;
-  else if (state.kind === "upcoming") summary = `${PHASE_LABELS[state.next]} opens on ${formatInstant(state.opensAt, tz)}.`;
-  else if (state.kind === "between") summary = `${PHASE_LABELS[state.next]} opens on ${formatInstant(state.opensAt, tz)}.`;
+  if (state.kind === "open")
+    summary = `${PHASE_LABELS[state.phase]} is open until ${formatInstant(state.closesAt, tz)}.`;
+  else if (state.kind === "upcoming")
+    summary = `${PHASE_LABELS[state.next]} opens on ${formatInstant(state.opensAt, tz)}.`;
+  else if (state.kind === "between")
+    summary = `${PHASE_LABELS[state.next]} opens on ${formatInstant(state.opensAt, tz)}.`;
   else summary = `This edition closed on ${formatInstant(state.closedAt, tz)}.`;
   return json({ edition: { year: edition.year, name: edition.name, summary, timeline }, categories });
 }
@@ -57,7 +61,9 @@ export default function Index() {
       ) : (
         <>
           <h1>WSIS Prizes</h1>
-          <p className="notice notice-info">No edition has been scheduled yet. Organisers can create one in the admin area.</p>
+          <p className="notice notice-info">
+            No edition has been scheduled yet. Organisers can create one in the admin area.
+          </p>
         </>
       )}
       <h2>The 18 categories</h2>

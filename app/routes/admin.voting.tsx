@@ -18,7 +18,8 @@ export const meta: MetaFunction = () => [{ title: "Voting — Admin — WSIS Pri
 
 async function editionFrom(request: Request) {
   const year = Number(new URL(request.url).searchParams.get("edition"));
-  const edition = Number.isInteger(year) && year > 0 ? await findEditionByYear(year) : await currentEdition(new Date());
+  const edition =
+    Number.isInteger(year) && year > 0 ? await findEditionByYear(year) : await currentEdition(new Date());
   if (!edition) throw new Response("There is no such edition.", { status: 404 });
   return edition;
 }
@@ -35,12 +36,28 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const database = db();
   const [leaderboard, runs, state, flags, editions] = await Promise.all([
     liveLeaderboard(database, edition.id, category.id),
-    database.selectFrom("tally_runs").selectAll().where("edition_id", "=", edition.id).orderBy("id", "desc").limit(20).execute(),
+    database
+      .selectFrom("tally_runs")
+      .selectAll()
+      .where("edition_id", "=", edition.id)
+      .orderBy("id", "desc")
+      .limit(20)
+      .execute(),
     database.selectFrom("tally_state").selectAll().where("edition_id", "=", edition.id).executeTakeFirst(),
     database
       .selectFrom("fraud_flags as f")
       .leftJoin("projects as p", "p.id", "f.project_id")
-      .select(["f.id", "f.kind", "f.subject", "f.vote_count", "f.evidence_json", "f.status", "f.updated_at", "p.title", "p.id as project_id"])
+      .select([
+        "f.id",
+        "f.kind",
+        "f.subject",
+        "f.vote_count",
+        "f.evidence_json",
+        "f.status",
+        "f.updated_at",
+        "p.title",
+        "p.id as project_id",
+      ])
       .where("f.edition_id", "=", edition.id)
       .orderBy("f.status", "desc")
       .orderBy("f.vote_count", "desc")
@@ -53,7 +70,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
     ? await database
         .selectFrom("tally_results as r")
         .innerJoin("projects as p", "p.id", "r.project_id")
-        .select(["r.project_id", "p.title", "r.valid_votes", "r.cast_votes", "r.rank", "r.champion", "r.tied_at_cutoff"])
+        .select([
+          "r.project_id",
+          "p.title",
+          "r.valid_votes",
+          "r.cast_votes",
+          "r.rank",
+          "r.champion",
+          "r.tied_at_cutoff",
+        ])
         .where("r.run_id", "=", latest.id)
         .where("r.category_id", "=", category.id)
         .orderBy("r.rank")
@@ -69,7 +94,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
     leaderboard,
     liveUpdated: state ? formatInstant(state.updated_at, tz) : null,
     votingOpen: isPhaseOpen(edition, "voting", now),
-    canRerun: hasPhaseStarted(edition, "voting", now) && !isPhaseOpen(edition, "voting", now) && !hasPhaseStarted(edition, "selection", now),
+    canRerun:
+      hasPhaseStarted(edition, "voting", now) &&
+      !isPhaseOpen(edition, "voting", now) &&
+      !hasPhaseStarted(edition, "selection", now),
     canInvalidate: !hasPhaseStarted(edition, "selection", now),
     runs: runs.map((r) => ({ ...r, started: formatInstant(r.started_at, tz) })),
     official: official.map((r) => ({ ...r, champion: r.champion === 1, tied: r.tied_at_cutoff === 1 })),
@@ -87,7 +115,10 @@ export async function action({ request }: ActionFunctionArgs) {
   const form = await readForm(request);
   const parsed = VotingAdminAction.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
-    return json({ ok: false as const, errors: fieldErrorsFrom(parsed.error.issues), message: null }, { status: 400 });
+    return json(
+      { ok: false as const, errors: fieldErrorsFrom(parsed.error.issues), message: null },
+      { status: 400 },
+    );
   }
   const edition = await editionFrom(request);
   const now = new Date();
@@ -96,30 +127,69 @@ export async function action({ request }: ActionFunctionArgs) {
   let result: { ok: true; invalidated: number } | { ok: false; message: string };
   switch (input.intent) {
     case "rerun-tally": {
-      if (!(hasPhaseStarted(edition, "voting", now) && !isPhaseOpen(edition, "voting", now) && !hasPhaseStarted(edition, "selection", now))) {
-        return json({ ok: false as const, errors: {}, message: "The tally can be re-run after voting closes and until selection starts." }, { status: 409 });
+      if (!(
+        hasPhaseStarted(edition, "voting", now) &&
+        !isPhaseOpen(edition, "voting", now) &&
+        !hasPhaseStarted(edition, "selection", now)
+      )) {
+        return json(
+          {
+            ok: false as const,
+            errors: {},
+            message: "The tally can be re-run after voting closes and until selection starts.",
+          },
+          { status: 409 },
+        );
       }
       await requestTallyRerun(database, edition.id, user.id, now);
-      return json({ ok: true as const, errors: {}, message: "The tally is being recounted; refresh in a few seconds to see the new run." });
+      return json({
+        ok: true as const,
+        errors: {},
+        message: "The tally is being recounted; refresh in a few seconds to see the new run.",
+      });
     }
     case "dismiss-flag":
       await dismissFlag(database, { flagId: input.flagId, actorUserId: user.id }, now);
       return json({ ok: true as const, errors: {}, message: "The flag was dismissed." });
     case "invalidate-flag":
-      result = await invalidateFlag(database, { flagId: input.flagId, reason: input.reason, actorUserId: user.id }, now);
+      result = await invalidateFlag(
+        database,
+        { flagId: input.flagId, reason: input.reason, actorUserId: user.id },
+        now,
+      );
       break;
     case "invalidate-vote":
-      result = await invalidateVotes(database, { editionId: edition.id, voteIds: [input.voteId], reason: input.reason, actorUserId: user.id }, now);
+      result = await invalidateVotes(
+        database,
+        { editionId: edition.id, voteIds: [input.voteId], reason: input.reason, actorUserId: user.id },
+        now,
+      );
       break;
     case "invalidate-voter": {
       const voter = await findUserByEmail(input.email, database);
-      if (!voter) return json({ ok: false as const, errors: { email: "No account has this email address." } as FieldErrors, message: null }, { status: 400 });
-      result = await invalidateVoter(database, { editionId: edition.id, voterId: voter.id, reason: input.reason, actorUserId: user.id }, now);
+      if (!voter)
+        return json(
+          {
+            ok: false as const,
+            errors: { email: "No account has this email address." } as FieldErrors,
+            message: null,
+          },
+          { status: 400 },
+        );
+      result = await invalidateVoter(
+        database,
+        { editionId: edition.id, voterId: voter.id, reason: input.reason, actorUserId: user.id },
+        now,
+      );
       break;
     }
   }
   if (!result.ok) return json({ ok: false as const, errors: {}, message: result.message }, { status: 409 });
-  return json({ ok: true as const, errors: {}, message: `${result.invalidated} vote(s) invalidated. Live counts update within a second or two.` });
+  return json({
+    ok: true as const,
+    errors: {},
+    message: `${result.invalidated} vote(s) invalidated. Live counts update within a second or two.`,
+  });
 }
 
 function ReasonField({ id }: { id: string }) {
@@ -173,9 +243,10 @@ export default function AdminVoting() {
         Live leaderboard: {data.category.code} {data.category.name}
       </h2>
       <p className="muted">
-        {data.votingOpen ? "Voting is open. " : ""}Counts of valid votes, updated every second by the tally worker
-        {data.liveUpdated ? ` (last update ${data.liveUpdated})` : " (no update yet)"}. The public sees no counts before
-        results are published.
+        {data.votingOpen ? "Voting is open. " : ""}Counts of valid votes, updated every second by the tally
+        worker
+        {data.liveUpdated ? ` (last update ${data.liveUpdated})` : " (no update yet)"}. The public sees no
+        counts before results are published.
       </p>
       {data.leaderboard.length === 0 ? (
         <p>No published nominees in this category.</p>
@@ -284,7 +355,8 @@ export default function AdminVoting() {
             <li key={f.id} className="card">
               <p>
                 <strong>{f.label}</strong> — {f.vote_count} votes for{" "}
-                {f.project_id ? <Link to={`/projects/${f.project_id}`}>{f.title}</Link> : "a project"} ({f.status})
+                {f.project_id ? <Link to={`/projects/${f.project_id}`}>{f.title}</Link> : "a project"} (
+                {f.status})
               </p>
               <pre className="evidence">{JSON.stringify(f.evidence, null, 2)}</pre>
               <p className="muted">Last checked {f.updated}</p>
@@ -317,7 +389,9 @@ export default function AdminVoting() {
       {data.canInvalidate ? (
         <>
           <h2>Invalidate votes</h2>
-          <p className="muted">Invalidation is appended to the record, never a deletion; tallies count valid votes only.</p>
+          <p className="muted">
+            Invalidation is appended to the record, never a deletion; tallies count valid votes only.
+          </p>
           <Form method="post" action={actionUrl} className="card">
             <CsrfInput />
             <input type="hidden" name="intent" value="invalidate-vote" />

@@ -1,11 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { AwardBadge } from "~/components/award-badge";
 import { VotePanel } from "~/components/vote-panel";
 import { ballotFor } from "~/domain/voting.server";
 import { db } from "~/utils/db.server";
 import { getSessionUser } from "~/utils/session.server";
 import { excerpt, findPublicProject, parseId, publicUrl } from "~/domain/catalogue.server";
+import { projectAward } from "~/domain/results.server";
 import { GDC_TITLES, SDG_TITLES } from "~/schemas/catalogue";
 import { errorMeta, socialMeta } from "~/utils/social-meta";
 
@@ -41,9 +43,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     { editionId: project.edition_id, user: current?.user ?? null, roles: current?.roles ?? [] },
     now,
   );
+  const award = await projectAward(project.id, now);
   return json({
     project,
     ballot,
+    award,
     description: excerpt(project.short_description, 160),
     url: publicUrl(`/projects/${project.id}`),
   });
@@ -80,7 +84,7 @@ const IMPLEMENTATION_STATUS: Record<string, string> = {
 };
 
 export default function ProjectPage() {
-  const { project, ballot } = useLoaderData<typeof loader>();
+  const { project, ballot, award } = useLoaderData<typeof loader>();
   const year = project.edition_year;
   const longAnswers: Array<[string, string]> = [
     ["Linkage to the WSIS Action Line", project.action_line_linkage],
@@ -99,6 +103,7 @@ export default function ProjectPage() {
         </Link>
       </p>
       <h1>{project.title}</h1>
+      {award ? <AwardBadge kind={award.kind} year={award.year} /> : null}
       <div className="vote-box">
         <VotePanel
           ballot={ballot}

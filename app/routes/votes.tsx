@@ -15,14 +15,32 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const now = new Date();
   const castId = Number(new URL(request.url).searchParams.get("cast"));
   // The edition of the vote just cast, else the one whose voting is open, else the current one.
-  const castEdition = Number.isInteger(castId) && castId > 0
-    ? await db().selectFrom("votes").select("edition_id").where("id", "=", castId).where("voter_id", "=", user.id).executeTakeFirst()
-    : undefined;
+  const castEdition =
+    Number.isInteger(castId) && castId > 0
+      ? await db()
+          .selectFrom("votes")
+          .select("edition_id")
+          .where("id", "=", castId)
+          .where("voter_id", "=", user.id)
+          .executeTakeFirst()
+      : undefined;
   const [edition, categories] = await Promise.all([
-    castEdition ? findEdition(castEdition.edition_id) : votingEdition(now).then((e) => e ?? currentEdition(now)),
+    castEdition
+      ? findEdition(castEdition.edition_id)
+      : votingEdition(now).then((e) => e ?? currentEdition(now)),
     listCategories(),
   ]);
-  if (!edition) return json({ edition: null, categories: [], votes: [], cast: null, canVote: false, verified: false, isVoter: false, window: null });
+  if (!edition)
+    return json({
+      edition: null,
+      categories: [],
+      votes: [],
+      cast: null,
+      canVote: false,
+      verified: false,
+      isVoter: false,
+      window: null,
+    });
   const votes = await votesOf(db(), user.id, edition.id);
   const cast = votes.find((v) => v.id === castId) ?? null;
   const open = isPhaseOpen(edition, "voting", now);

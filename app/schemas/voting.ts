@@ -11,6 +11,14 @@ export const VotingAdminAction = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("rerun-tally") }),
   z.object({ intent: z.literal("invalidate-flag"), flagId: z.coerce.number().int().positive(), reason }),
   z.object({ intent: z.literal("dismiss-flag"), flagId: z.coerce.number().int().positive() }),
-  z.object({ intent: z.literal("invalidate-vote"), voteId: z.coerce.number().int().positive("Enter a vote number."), reason }),
-  z.object({ intent: z.literal("invalidate-voter"), email: z.email("Enter the voter's email address.").max(254), reason }),
+  z.object({
+    intent: z.literal("invalidate-vote"),
+    voteId: z.coerce.number().int().positive("Enter a vote number."),
+    reason,
+  }),
+  z.object({
+    intent: z.literal("invalidate-voter"),
+    email: z.email("Enter the voter's email address.").max(254),
+    reason,
+  }),
 ]);

@@ -53,7 +53,8 @@ export function isSameOrigin(get: (name: string) => string | null | undefined): 
     } catch {
       originHost = null;
     }
-    if (!originHost || (originHost !== get("Host") && originHost !== new URL(env().APP_URL).host)) return false;
+    if (!originHost || (originHost !== get("Host") && originHost !== new URL(env().APP_URL).host))
+      return false;
   }
   return true;
 }

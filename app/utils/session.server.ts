@@ -118,7 +118,11 @@ export async function sessionUserFromToken(token: string | null): Promise<Sessio
     await database.deleteFrom("sessions").where("id", "=", row.session_id).execute();
     return null;
   }
-  const roles = await database.selectFrom("user_roles").select("role").where("user_id", "=", row.id).execute();
+  const roles = await database
+    .selectFrom("user_roles")
+    .select("role")
+    .where("user_id", "=", row.id)
+    .execute();
   const { session_id, session_expires_at: _expires, ...user } = row;
   return { user, roles: roles.map((r) => r.role), sessionId: session_id };
 }

@@ -25,7 +25,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("user_roles")
     .addColumn("user_id", "integer", (c) => c.notNull().references("users.id").onDelete("cascade"))
-    .addColumn("role", "text", (c) => c.notNull().check(sql`role in ('voter','submitter','expert','organiser')`))
+    .addColumn("role", "text", (c) =>
+      c.notNull().check(sql`role in ('voter','submitter','expert','organiser')`),
+    )
     .addColumn("granted_by", "integer", (c) => c.references("users.id").onDelete("set null"))
     .addColumn("created_at", "text", (c) => c.notNull())
     .addPrimaryKeyConstraint("user_roles_pk", ["user_id", "role"])
@@ -87,16 +89,24 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable("organisation_members")
-    .addColumn("organisation_id", "integer", (c) => c.notNull().references("organisations.id").onDelete("cascade"))
+    .addColumn("organisation_id", "integer", (c) =>
+      c.notNull().references("organisations.id").onDelete("cascade"),
+    )
     .addColumn("user_id", "integer", (c) => c.notNull().references("users.id").onDelete("cascade"))
     .addColumn("created_at", "text", (c) => c.notNull())
     .addPrimaryKeyConstraint("organisation_members_pk", ["organisation_id", "user_id"])
     .execute();
-  await db.schema.createIndex("organisation_members_user_idx").on("organisation_members").column("user_id").execute();
+  await db.schema
+    .createIndex("organisation_members_user_idx")
+    .on("organisation_members")
+    .column("user_id")
+    .execute();
 
   await id(db.schema.createTable("projects"))
     .addColumn("edition_id", "integer", (c) => c.notNull().references("editions.id").onDelete("cascade"))
-    .addColumn("organisation_id", "integer", (c) => c.notNull().references("organisations.id").onDelete("cascade"))
+    .addColumn("organisation_id", "integer", (c) =>
+      c.notNull().references("organisations.id").onDelete("cascade"),
+    )
     .addColumn("category_id", "integer", (c) => c.notNull().references("categories.id"))
     .addColumn("status", "text", (c) => c.notNull().check(sql`status in ('draft','submitted','withdrawn')`))
     .addColumn("title", "text", (c) => c.notNull())
@@ -124,7 +134,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on("projects")
     .columns(["edition_id", "category_id", "status"])
     .execute();
-  await db.schema.createIndex("projects_fingerprint_idx").on("projects").columns(["edition_id", "fingerprint"]).execute();
+  await db.schema
+    .createIndex("projects_fingerprint_idx")
+    .on("projects")
+    .columns(["edition_id", "fingerprint"])
+    .execute();
 
   await id(db.schema.createTable("outbox"))
     .addColumn("idempotency_key", "text", (c) => c.notNull().unique())
@@ -150,7 +164,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("after_json", "text")
     .addColumn("created_at", "text", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("audit_log_entity_idx").on("audit_log").columns(["entity", "entity_id"]).execute();
+  await db.schema
+    .createIndex("audit_log_entity_idx")
+    .on("audit_log")
+    .columns(["entity", "entity_id"])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

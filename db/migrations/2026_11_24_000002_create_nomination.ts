@@ -13,11 +13,20 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema.alterTable("editions").addColumn("nominees_published_at", "text").execute();
   await db.schema.alterTable("editions").addColumn("results_published_at", "text").execute();
-  await db.schema.alterTable("projects").addColumn("title_normalised", "text", (c) => c.notNull().defaultTo("")).execute();
-  await db.schema.createIndex("projects_org_idx").on("projects").columns(["organisation_id", "edition_id"]).execute();
+  await db.schema
+    .alterTable("projects")
+    .addColumn("title_normalised", "text", (c) => c.notNull().defaultTo(""))
+    .execute();
+  await db.schema
+    .createIndex("projects_org_idx")
+    .on("projects")
+    .columns(["organisation_id", "edition_id"])
+    .execute();
 
   await id(db.schema.createTable("organisation_invitations"))
-    .addColumn("organisation_id", "integer", (c) => c.notNull().references("organisations.id").onDelete("cascade"))
+    .addColumn("organisation_id", "integer", (c) =>
+      c.notNull().references("organisations.id").onDelete("cascade"),
+    )
     .addColumn("email_canonical", "text", (c) => c.notNull())
     .addColumn("email", "text", (c) => c.notNull())
     .addColumn("token_hash", "text", (c) => c.notNull().unique())
@@ -69,7 +78,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ["awards", "project_flags", "nomination_decisions", "expert_assignments", "organisation_invitations"]) {
+  for (const t of [
+    "awards",
+    "project_flags",
+    "nomination_decisions",
+    "expert_assignments",
+    "organisation_invitations",
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
   await db.schema.dropIndex("projects_org_idx").ifExists().execute();

@@ -24,9 +24,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint("votes_one_per_category", ["edition_id", "category_id", "voter_id"])
     .execute();
   // Covering index for tallies: counts per project without touching the table.
-  await db.schema.createIndex("votes_tally_idx").on("votes").columns(["edition_id", "category_id", "project_id"]).execute();
+  await db.schema
+    .createIndex("votes_tally_idx")
+    .on("votes")
+    .columns(["edition_id", "category_id", "project_id"])
+    .execute();
   await db.schema.createIndex("votes_voter_idx").on("votes").columns(["voter_id"]).execute();
-  await db.schema.createIndex("votes_project_idx").on("votes").columns(["project_id", "created_at"]).execute();
+  await db.schema
+    .createIndex("votes_project_idx")
+    .on("votes")
+    .columns(["project_id", "created_at"])
+    .execute();
 
   /** Invalidations are appended events; a vote is never deleted. */
   await id(db.schema.createTable("vote_invalidations"))
@@ -36,7 +44,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("created_by", "integer", (c) => c.references("users.id").onDelete("set null"))
     .addColumn("created_at", "text", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("vote_invalidations_vote_idx").on("vote_invalidations").column("vote_id").execute();
+  await db.schema
+    .createIndex("vote_invalidations_vote_idx")
+    .on("vote_invalidations")
+    .column("vote_id")
+    .execute();
 
   /** Live counts per project, advanced incrementally by the live-tally job (watermarks in tally_state). */
   await db.schema
@@ -47,7 +59,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("cast_votes", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("invalid_votes", "integer", (c) => c.notNull().defaultTo(0))
     .execute();
-  await db.schema.createIndex("live_counts_category_idx").on("live_counts").columns(["edition_id", "category_id"]).execute();
+  await db.schema
+    .createIndex("live_counts_category_idx")
+    .on("live_counts")
+    .columns(["edition_id", "category_id"])
+    .execute();
   await db.schema
     .createTable("tally_state")
     .addColumn("edition_id", "integer", (c) => c.primaryKey().references("editions.id").onDelete("cascade"))
@@ -95,7 +111,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ["fraud_flags", "tally_results", "tally_runs", "tally_state", "live_counts", "vote_invalidations", "votes"]) {
+  for (const t of [
+    "fraud_flags",
+    "tally_results",
+    "tally_runs",
+    "tally_state",
+    "live_counts",
+    "vote_invalidations",
+    "votes",
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

@@ -57,11 +57,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("confirmed_at", "text", (c) => c.notNull())
     .addPrimaryKeyConstraint("winners_pk", ["edition_id", "project_id"])
     .execute();
-  await db.schema.createIndex("winners_category_idx").on("winners").columns(["edition_id", "category_id"]).execute();
+  await db.schema
+    .createIndex("winners_category_idx")
+    .on("winners")
+    .columns(["edition_id", "category_id"])
+    .execute();
 
   await db.schema.alterTable("outbox").addColumn("project_id", "integer").execute();
   await db.schema.alterTable("outbox").addColumn("edition_id", "integer").execute();
-  await db.schema.createIndex("outbox_edition_kind_idx").on("outbox").columns(["edition_id", "kind", "status"]).execute();
+  await db.schema
+    .createIndex("outbox_edition_kind_idx")
+    .on("outbox")
+    .columns(["edition_id", "kind", "status"])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

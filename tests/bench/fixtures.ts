@@ -91,7 +91,14 @@ export async function votingEdition(db: Db, perCategory: number, now = new Date(
         .executeTakeFirstOrThrow();
       await db
         .insertInto("nomination_decisions")
-        .values({ project_id: p.id, decision: "nominate", reason: null, reason_text: null, decided_by: null, decided_at: iso })
+        .values({
+          project_id: p.id,
+          decision: "nominate",
+          reason: null,
+          reason_text: null,
+          decided_by: null,
+          decided_at: iso,
+        })
         .execute();
       ids.push(p.id);
     }
@@ -126,7 +133,9 @@ export async function votersWithSessions(db: Db, count: number, now = new Date()
       .execute();
     await db
       .insertInto("user_roles")
-      .values(users.map((u) => ({ user_id: u.id, role: "voter" as const, granted_by: null, created_at: iso })))
+      .values(
+        users.map((u) => ({ user_id: u.id, role: "voter" as const, granted_by: null, created_at: iso })),
+      )
       .execute();
     const batch = users.map((u) => ({ userId: u.id, token: randomBytes(32).toString("base64url") }));
     await db

@@ -45,9 +45,12 @@ async function load(db: Db): Promise<number> {
     .executeTakeFirstOrThrow();
   const e = edition.id;
   // Numbers 1..n from a recursive CTE: portable between SQLite and PostgreSQL.
-  const seq = (n: number) => sql`with recursive s(i) as (select 1 union all select i + 1 from s where i < ${n}) select i from s`;
+  const seq = (n: number) =>
+    sql`with recursive s(i) as (select 1 union all select i + 1 from s where i < ${n}) select i from s`;
   await sql`insert into organisations (name, stakeholder_type, country, region, website, contact_name, contact_email, created_by, created_at)
-    select 'Org ' || i, 'academia', 'CH', 'europe', null, 'C', 'c@example.org', null, ${now} from (${seq(PROJECTS)}) as t`.execute(db);
+    select 'Org ' || i, 'academia', 'CH', 'europe', null, 'C', 'c@example.org', null, ${now} from (${seq(PROJECTS)}) as t`.execute(
+    db,
+  );
   await sql`insert into projects (edition_id, organisation_id, category_id, status, title, website, country, start_year,
       implementation_status, short_description, sdgs, gdc_objectives, action_line_linkage, sdg_linkage, gdc_linkage, impact,
       partnerships, challenges, fingerprint, title_normalised, submitted_at, created_at, updated_at)
@@ -57,7 +60,9 @@ async function load(db: Db): Promise<number> {
   await sql`insert into nomination_decisions (project_id, decision, reason, reason_text, decided_by, decided_at)
     select id, 'nominate', null, null, null, ${now} from projects where edition_id = ${e}`.execute(db);
   await sql`insert into users (email_canonical, email, name, password_hash, email_verified_at, pending_email, created_at)
-    select 'v' || i || '@b.example', 'v' || i || '@b.example', 'V', 'x', ${now}, null, ${now} from (${seq(VOTERS)}) as t`.execute(db);
+    select 'v' || i || '@b.example', 'v' || i || '@b.example', 'V', 'x', ${now}, null, ${now} from (${seq(VOTERS)}) as t`.execute(
+    db,
+  );
   // Every voter votes in every category (until VOTES): a skewed choice among the category's nominees.
   await sql`insert into votes (edition_id, category_id, project_id, voter_id, ip, network, created_at)
     select ${e}, c.id, p.id, u.id, '192.0.2.1', '192.0.2.0/24', ${now}
@@ -77,14 +82,19 @@ async function load(db: Db): Promise<number> {
 async function measure(db: Db, label: string): Promise<number> {
   const t0 = Date.now();
   const editionId = await load(db);
-  const votes = await db.selectFrom("votes").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  const votes = await db
+    .selectFrom("votes")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
   process.stdout.write(`${label}: loaded ${Number(votes.n)} votes in ${Date.now() - t0} ms\n`);
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const start = performance.now();
     const summary = await recordTally(db, { editionId, trigger: "rerun", requestedBy: null }, new Date());
     runs.push(performance.now() - start);
-    process.stdout.write(`${label}: recount ${i + 1}: ${runs[i].toFixed(0)} ms, ${summary.votesCounted} votes, ${summary.champions} champions, ${summary.ties} ties\n`);
+    process.stdout.write(
+      `${label}: recount ${i + 1}: ${runs[i].toFixed(0)} ms, ${summary.votesCounted} votes, ${summary.champions} champions, ${summary.ties} ties\n`,
+    );
   }
   return runs.sort((a, b) => a - b)[1];
 }

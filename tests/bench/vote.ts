@@ -35,8 +35,14 @@ async function bareReqPerSec(): Promise<number> {
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
-  const port = await new Promise<number>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(Number(String(d).trim()))));
-  const result = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, duration: Math.min(SECONDS, 10) });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.once("data", (d: Buffer) => resolve(Number(String(d).trim()))),
+  );
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections: CONNECTIONS,
+    duration: Math.min(SECONDS, 10),
+  });
   child.kill();
   return result.requests.average;
 }
@@ -58,7 +64,13 @@ async function main(): Promise<void> {
     databaseUrl: file,
     redisUrl,
     nodeArgs: process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=var/prof"] : [],
-    env: { NODE_ENV: "production", SESSION_SECRET: SECRET, TRUST_PROXY: "1", LOG_LEVEL: "info", APP_URL: "http://127.0.0.1" },
+    env: {
+      NODE_ENV: "production",
+      SESSION_SECRET: SECRET,
+      TRUST_PROXY: "1",
+      LOG_LEVEL: "info",
+      APP_URL: "http://127.0.0.1",
+    },
   });
   const csrf = csrfToken(new Request("http://127.0.0.1/")).token;
 
@@ -68,7 +80,10 @@ async function main(): Promise<void> {
   const acked = new Set<number>();
   const answered = new Set<number>();
   let refused = 0;
-  const votedPair = (n: number) => ({ voter: Math.floor(n / categories.length), category: n % categories.length });
+  const votedPair = (n: number) => ({
+    voter: Math.floor(n / categories.length),
+    category: n % categories.length,
+  });
   const result = await autocannon({
     url: app.url,
     connections: CONNECTIONS,
@@ -116,7 +131,13 @@ async function main(): Promise<void> {
   const catIndex = new Map(cats.map((c, i) => [c.id, i]));
   // Voters were created after the 4… fixtures' users; their index is their position among all users.
   const firstVoter = users.length - VOTERS;
-  const present = new Set(rows.map((r) => ((voterIndex.get(r.voter_id) ?? 0) - firstVoter) * categories.length + (catIndex.get(r.category_id) ?? 0)));
+  const present = new Set(
+    rows.map(
+      (r) =>
+        ((voterIndex.get(r.voter_id) ?? 0) - firstVoter) * categories.length +
+        (catIndex.get(r.category_id) ?? 0),
+    ),
+  );
   let lost = 0;
   for (const n of acked) if (!present.has(n)) lost++;
   // Requests still in flight when the run stopped were sent but never answered: not counted either way.

@@ -41,13 +41,17 @@ export async function startApp(options: {
     LOG_LEVEL: "info",
     ...options.env,
   };
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", "app/server.ts"], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), "--import", "tsx", "app/server.ts"],
+    {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const logs: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not start:\n${logs.join("")}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`app did not start:\n${logs.join("")}`)), 60_000);
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();
       logs.push(text);

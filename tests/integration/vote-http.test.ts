@@ -35,7 +35,8 @@ describe("POST /vote through the built app", () => {
     return { user, client };
   }
 
-  const votesOf = (userId: number) => t.db.selectFrom("votes").selectAll().where("voter_id", "=", userId).execute();
+  const votesOf = (userId: number) =>
+    t.db.selectFrom("votes").selectAll().where("voter_id", "=", userId).execute();
 
   it("records a vote and sends the browser to its votes page with progress", async () => {
     const { user, client } = await voter();
@@ -54,15 +55,21 @@ describe("POST /vote through the built app", () => {
   it("answers 100 concurrent identical votes with one row and 99 friendly answers", async () => {
     const { user, client } = await voter();
     const responses = await Promise.all(
-      Array.from({ length: 100 }, () => client.post("/vote", { project: String(nominee.id) }, { Accept: "application/json" })),
+      Array.from({ length: 100 }, () =>
+        client.post("/vote", { project: String(nominee.id) }, { Accept: "application/json" }),
+      ),
     );
-    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ ok: boolean; created?: boolean; message?: string }>));
+    const bodies = await Promise.all(
+      responses.map((r) => r.json() as Promise<{ ok: boolean; created?: boolean; message?: string }>),
+    );
     // One created; the others are told the vote is already recorded (200) or, past the per-account limit of
     // 60 votes a minute, to wait (429 with a message) — never a 5xx.
     expect(bodies.filter((b) => b.created === true)).toHaveLength(1);
     expect(responses.every((r) => r.status === 200 || r.status === 429)).toBe(true);
     const repeats = responses.filter((r, i) => r.status === 200 && bodies[i].created === false).length;
-    const limited = responses.filter((r, i) => r.status === 429 && /Too many attempts/.test(bodies[i].message ?? "")).length;
+    const limited = responses.filter(
+      (r, i) => r.status === 429 && /Too many attempts/.test(bodies[i].message ?? ""),
+    ).length;
     expect(repeats + limited).toBe(99);
     expect(await votesOf(user.id)).toHaveLength(1);
   });
@@ -93,10 +100,20 @@ describe("POST /vote through the built app", () => {
     expect(anon.headers.get("Location")).toContain("/login?redirectTo=");
 
     const { user, client } = await voter();
-    expect((await client.post("/vote", { project: String(nominee.id), _csrf: "forged.token" })).status).toBe(403);
-    const crossSite = await client.post("/vote", { project: String(nominee.id) }, { Origin: "https://evil.example" });
+    expect((await client.post("/vote", { project: String(nominee.id), _csrf: "forged.token" })).status).toBe(
+      403,
+    );
+    const crossSite = await client.post(
+      "/vote",
+      { project: String(nominee.id) },
+      { Origin: "https://evil.example" },
+    );
     expect(crossSite.status).toBe(403);
-    const fetchSite = await client.post("/vote", { project: String(nominee.id) }, { "Sec-Fetch-Site": "cross-site" });
+    const fetchSite = await client.post(
+      "/vote",
+      { project: String(nominee.id) },
+      { "Sec-Fetch-Site": "cross-site" },
+    );
     expect(fetchSite.status).toBe(403);
     expect(await votesOf(user.id)).toHaveLength(0);
     expect(await votesOf(unverified.user.id)).toHaveLength(0);

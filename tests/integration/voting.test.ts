@@ -17,7 +17,12 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
     await t.cleanup();
   });
 
-  async function voteAs(user: Awaited<ReturnType<typeof makeUser>>, projectId: number, at = now, roles = ["voter" as const]) {
+  async function voteAs(
+    user: Awaited<ReturnType<typeof makeUser>>,
+    projectId: number,
+    at = now,
+    roles = ["voter" as const],
+  ) {
     return castVote(t.db, { voter: user, roles, projectId, ip: "203.0.113.9" }, at);
   }
 
@@ -45,13 +50,19 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
     const opens = new Date(edition.voting_opens_at);
     const closes = new Date(edition.voting_closes_at);
     const u1 = await makeUser(t.db);
-    expect(await voteAs(u1, p.id, new Date(opens.getTime() - 1))).toMatchObject({ ok: false, refusal: "window_closed", status: 403 });
+    expect(await voteAs(u1, p.id, new Date(opens.getTime() - 1))).toMatchObject({
+      ok: false,
+      refusal: "window_closed",
+      status: 403,
+    });
     expect(await voteAs(u1, p.id, opens)).toMatchObject({ ok: true });
     const u2 = await makeUser(t.db);
     expect(await voteAs(u2, p.id, new Date(closes.getTime() - 1))).toMatchObject({ ok: true });
     const u3 = await makeUser(t.db);
     expect(await voteAs(u3, p.id, closes)).toMatchObject({ ok: false, refusal: "window_closed" });
-    expect(await t.db.selectFrom("votes").select("id").where("voter_id", "=", u3.id).execute()).toHaveLength(0);
+    expect(await t.db.selectFrom("votes").select("id").where("voter_id", "=", u3.id).execute()).toHaveLength(
+      0,
+    );
   });
 
   it("refuses unverified voters, accounts without the voter role, and anything but a published nominee", async () => {
@@ -64,7 +75,13 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
     const unverified = await makeUser(t.db, { verified: false });
     expect(await voteAs(unverified, nominee.id)).toMatchObject({ ok: false, refusal: "not_verified" });
     const submitter = await makeUser(t.db, { roles: ["submitter"] });
-    expect(await castVote(t.db, { voter: submitter, roles: ["submitter"], projectId: nominee.id, ip: "1.2.3.4" }, now)).toMatchObject({
+    expect(
+      await castVote(
+        t.db,
+        { voter: submitter, roles: ["submitter"], projectId: nominee.id, ip: "1.2.3.4" },
+        now,
+      ),
+    ).toMatchObject({
       ok: false,
       refusal: "not_voter",
     });
@@ -73,7 +90,13 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
       expect(await voteAs(voter, p.id)).toMatchObject({ ok: false, status: 404, refusal: "not_nominee" });
     }
     expect(await voteAs(voter, 987654321)).toMatchObject({ ok: false, status: 404 });
-    expect(await t.db.selectFrom("votes").select("id").where("voter_id", "in", [voter.id, unverified.id, submitter.id]).execute()).toHaveLength(0);
+    expect(
+      await t.db
+        .selectFrom("votes")
+        .select("id")
+        .where("voter_id", "in", [voter.id, unverified.id, submitter.id])
+        .execute(),
+    ).toHaveLength(0);
   });
 
   it("keeps exactly one row when 100 identical votes arrive at once", async () => {
@@ -83,7 +106,9 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
     const outcomes = await Promise.all(Array.from({ length: 100 }, () => voteAs(voter, p.id)));
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(outcomes.filter((o) => o.ok && o.created)).toHaveLength(1);
-    expect(await t.db.selectFrom("votes").select("id").where("voter_id", "=", voter.id).execute()).toHaveLength(1);
+    expect(
+      await t.db.selectFrom("votes").select("id").where("voter_id", "=", voter.id).execute(),
+    ).toHaveLength(1);
   });
 
   it("tallies valid votes only: champions are the top five, ties at fifth place included and flagged", async () => {
@@ -94,33 +119,73 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
     for (const n of counts) {
       const p = await makeProject(t.db, { editionId: edition.id, categoryCode: "C3" });
       projects.push(p);
-      for (let i = 0; i < n; i++) expect(await voteAs(await makeUser(t.db), p.id)).toMatchObject({ ok: true });
+      for (let i = 0; i < n; i++)
+        expect(await voteAs(await makeUser(t.db), p.id)).toMatchObject({ ok: true });
     }
     await advanceLiveCounts(t.db, edition.id, later);
     const board = await liveLeaderboard(t.db, edition.id, await categoryId(t.db, "C3"));
     expect(board.map((r) => r.valid)).toEqual([9, 8, 7, 6, 5, 5, 1]);
 
-    const first = await recordTally(t.db, { editionId: edition.id, trigger: "close", requestedBy: null }, now);
+    const first = await recordTally(
+      t.db,
+      { editionId: edition.id, trigger: "close", requestedBy: null },
+      now,
+    );
     expect(first).toMatchObject({ created: true, votesCounted: 41, validVotes: 41, champions: 6, ties: 2 });
-    const again = await recordTally(t.db, { editionId: edition.id, trigger: "close", requestedBy: null }, now);
+    const again = await recordTally(
+      t.db,
+      { editionId: edition.id, trigger: "close", requestedBy: null },
+      now,
+    );
     expect(again).toMatchObject({ created: false, runId: first.runId, champions: 6 });
 
     // Invalidate two votes of the fifth project: the tie disappears, five champions remain.
-    const fifth = await t.db.selectFrom("votes").select("id").where("project_id", "=", projects[4].id).limit(2).execute();
+    const fifth = await t.db
+      .selectFrom("votes")
+      .select("id")
+      .where("project_id", "=", projects[4].id)
+      .limit(2)
+      .execute();
     const organiser = await makeUser(t.db, { roles: ["organiser"] });
     expect(
-      await invalidateVotes(t.db, { editionId: edition.id, voteIds: fifth.map((v) => v.id), reason: "same IP", actorUserId: organiser.id }, now),
+      await invalidateVotes(
+        t.db,
+        {
+          editionId: edition.id,
+          voteIds: fifth.map((v) => v.id),
+          reason: "same IP",
+          actorUserId: organiser.id,
+        },
+        now,
+      ),
     ).toEqual({ ok: true, invalidated: 2 });
     // Appended, never deleted; invalidating again changes nothing.
     expect(
-      await invalidateVotes(t.db, { editionId: edition.id, voteIds: fifth.map((v) => v.id), reason: "again", actorUserId: organiser.id }, now),
+      await invalidateVotes(
+        t.db,
+        {
+          editionId: edition.id,
+          voteIds: fifth.map((v) => v.id),
+          reason: "again",
+          actorUserId: organiser.id,
+        },
+        now,
+      ),
     ).toEqual({ ok: true, invalidated: 0 });
-    expect(await projectVoteValidity(t.db, projects[4].id)).toEqual({ cast: 5, valid: 3, reasons: [{ reason: "same IP", votes: 2 }] });
+    expect(await projectVoteValidity(t.db, projects[4].id)).toEqual({
+      cast: 5,
+      valid: 3,
+      reasons: [{ reason: "same IP", votes: 2 }],
+    });
     await advanceLiveCounts(t.db, edition.id, later);
     const after = await liveLeaderboard(t.db, edition.id, await categoryId(t.db, "C3"));
     expect(after.find((r) => r.id === projects[4].id)).toMatchObject({ cast: 5, valid: 3 });
 
-    const rerun = await recordTally(t.db, { editionId: edition.id, trigger: "rerun", requestedBy: organiser.id }, now);
+    const rerun = await recordTally(
+      t.db,
+      { editionId: edition.id, trigger: "rerun", requestedBy: organiser.id },
+      now,
+    );
     expect(rerun).toMatchObject({ created: true, votesCounted: 41, validVotes: 39, champions: 5, ties: 0 });
     const champions = await t.db
       .selectFrom("tally_results")
@@ -128,8 +193,14 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
       .where("run_id", "=", rerun.runId)
       .where("champion", "=", 1)
       .execute();
-    expect(champions.map((c) => c.project_id).sort()).toEqual([0, 1, 2, 3, 5].map((i) => projects[i].id).sort());
-    const audits = await t.db.selectFrom("audit_log").selectAll().where("action", "=", "votes.invalidate").execute();
+    expect(champions.map((c) => c.project_id).sort()).toEqual(
+      [0, 1, 2, 3, 5].map((i) => projects[i].id).sort(),
+    );
+    const audits = await t.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "votes.invalidate")
+      .execute();
     expect(audits.length).toBeGreaterThanOrEqual(1);
   });
 
@@ -141,16 +212,30 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
     await voteAs(voter, p1.id);
     await voteAs(voter, p2.id);
     const organiser = await makeUser(t.db, { roles: ["organiser"] });
-    expect(await invalidateVoter(t.db, { editionId: edition.id, voterId: voter.id, reason: "bot", actorUserId: organiser.id }, now)).toEqual({
+    expect(
+      await invalidateVoter(
+        t.db,
+        { editionId: edition.id, voterId: voter.id, reason: "bot", actorUserId: organiser.id },
+        now,
+      ),
+    ).toEqual({
       ok: true,
       invalidated: 2,
     });
     const late = new Date(edition.selection_opens_at);
     const other = await makeUser(t.db);
     await voteAs(other, p1.id);
-    expect(await invalidateVoter(t.db, { editionId: edition.id, voterId: other.id, reason: "bot", actorUserId: organiser.id }, late)).toMatchObject({
+    expect(
+      await invalidateVoter(
+        t.db,
+        { editionId: edition.id, voterId: other.id, reason: "bot", actorUserId: organiser.id },
+        late,
+      ),
+    ).toMatchObject({
       ok: false,
     });
-    expect(await t.db.selectFrom("votes").select("id").where("voter_id", "=", voter.id).execute()).toHaveLength(2);
+    expect(
+      await t.db.selectFrom("votes").select("id").where("voter_id", "=", voter.id).execute(),
+    ).toHaveLength(2);
   });
 });

@@ -24,7 +24,9 @@ describe("fraud patterns", () => {
   });
 
   it("flags many votes for one project from one IP, with the evidence", () => {
-    const facts = Array.from({ length: FRAUD_RULES.sameIp }, () => vote({ ip: "203.0.113.5", network: "203.0.113.0/24" }));
+    const facts = Array.from({ length: FRAUD_RULES.sameIp }, () =>
+      vote({ ip: "203.0.113.5", network: "203.0.113.0/24" }),
+    );
     const found = findPatterns(facts).find((f) => f.kind === "same_ip");
     expect(found).toMatchObject({ subject: "project:1|ip:203.0.113.5", projectId: 1 });
     expect(found?.voteIds).toHaveLength(FRAUD_RULES.sameIp);
@@ -39,17 +41,32 @@ describe("fraud patterns", () => {
       vote({
         project_id: 3,
         created_at: `2031-03-10T14:${String(i).padStart(2, "0")}:00.000Z`,
-        account_created_at: `2031-03-10T14:${String(i).padStart(2, "0")}:00.000Z`.replace(":00.000Z", ":00.000Z"),
+        account_created_at: `2031-03-10T14:${String(i).padStart(2, "0")}:00.000Z`.replace(
+          ":00.000Z",
+          ":00.000Z",
+        ),
       }),
     );
     const sameSecond = Array.from({ length: FRAUD_RULES.sameSecond }, (_, i) =>
       vote({ project_id: 4, created_at: `2031-03-10T15:00:00.${String(i).padStart(3, "0")}Z` }),
     );
-    const disposable = Array.from({ length: FRAUD_RULES.disposable }, (_, i) => vote({ project_id: 5, email_canonical: `x${i}@mailinator.com` }));
-    const lookalike = Array.from({ length: FRAUD_RULES.lookalike }, (_, i) => vote({ project_id: 6, email_canonical: `johnsmith${i + 1}@example.net` }));
-    const kinds = findPatterns([...net, ...fresh, ...sameSecond, ...disposable, ...lookalike]).map((f) => `${f.kind}:${f.projectId}`);
+    const disposable = Array.from({ length: FRAUD_RULES.disposable }, (_, i) =>
+      vote({ project_id: 5, email_canonical: `x${i}@mailinator.com` }),
+    );
+    const lookalike = Array.from({ length: FRAUD_RULES.lookalike }, (_, i) =>
+      vote({ project_id: 6, email_canonical: `johnsmith${i + 1}@example.net` }),
+    );
+    const kinds = findPatterns([...net, ...fresh, ...sameSecond, ...disposable, ...lookalike]).map(
+      (f) => `${f.kind}:${f.projectId}`,
+    );
     expect(kinds).toEqual(
-      expect.arrayContaining(["same_network:2", "fresh_accounts:3", "same_second:4", "disposable_email:5", "lookalike_email:6"]),
+      expect.arrayContaining([
+        "same_network:2",
+        "fresh_accounts:3",
+        "same_second:4",
+        "disposable_email:5",
+        "lookalike_email:6",
+      ]),
     );
   });
 });

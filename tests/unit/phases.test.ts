@@ -30,9 +30,18 @@ describe("phase windows", () => {
   });
 
   it("names the phase an edition is in, or what comes next", () => {
-    expect(editionStateAt(instants, at("2027-01-01T00:00:00Z"))).toMatchObject({ kind: "upcoming", next: "submission" });
-    expect(editionStateAt(instants, at("2027-02-09T23:59:59.999Z"))).toMatchObject({ kind: "open", phase: "submission" });
-    expect(editionStateAt(instants, at("2027-02-10T00:00:00Z"))).toMatchObject({ kind: "open", phase: "nomination" });
+    expect(editionStateAt(instants, at("2027-01-01T00:00:00Z"))).toMatchObject({
+      kind: "upcoming",
+      next: "submission",
+    });
+    expect(editionStateAt(instants, at("2027-02-09T23:59:59.999Z"))).toMatchObject({
+      kind: "open",
+      phase: "submission",
+    });
+    expect(editionStateAt(instants, at("2027-02-10T00:00:00Z"))).toMatchObject({
+      kind: "open",
+      phase: "nomination",
+    });
     expect(editionStateAt(instants, at("2027-03-02T00:00:00Z"))).toMatchObject({
       kind: "between",
       previous: "nomination",
@@ -55,7 +64,9 @@ describe("phase order validation", () => {
   });
 
   it("refuses unreadable dates", () => {
-    expect(validatePhaseOrder({ ...instants, voting_opens_at: "not a date" }).voting_opens_at).toMatch(/valid date/);
+    expect(validatePhaseOrder({ ...instants, voting_opens_at: "not a date" }).voting_opens_at).toMatch(
+      /valid date/,
+    );
   });
 });
 
