@@ -17,7 +17,7 @@
  */
 import type { Db } from "../../db/client";
 import { dialectOf } from "../../db/client";
-import type { Decision, Edition, RejectReason, Role } from "../../db/schema";
+import type { Decision, Edition, ExpertStage, RejectReason, Role } from "../../db/schema";
 import { nominationResult } from "../../emails/templates/nomination-result";
 import {
   REJECT_REASON_LABELS,
@@ -891,8 +891,12 @@ export interface ExpertRow {
   categoryIds: number[];
 }
 
-/** Users holding the expert role, and anyone still assigned in this edition, with their nomination categories. */
-export async function expertAssignments(database: Db, editionId: number): Promise<ExpertRow[]> {
+/** Users holding the expert role, and anyone still assigned in this edition, with their categories at `stage`. */
+export async function expertAssignments(
+  database: Db,
+  editionId: number,
+  stage: ExpertStage = "nomination",
+): Promise<ExpertRow[]> {
   const [experts, assignments] = await Promise.all([
     database
       .selectFrom("users as u")
@@ -905,7 +909,7 @@ export async function expertAssignments(database: Db, editionId: number): Promis
       .innerJoin("users as u", "u.id", "a.user_id")
       .select(["u.id", "u.name", "u.email", "a.category_id"])
       .where("a.edition_id", "=", editionId)
-      .where("a.stage", "=", "nomination")
+      .where("a.stage", "=", stage)
       .execute(),
   ]);
   const rows = new Map<number, ExpertRow>();
@@ -926,16 +930,17 @@ export type AssignOutcome =
   { ok: true; added: string[]; removed: string[] } | { ok: false; status: 400 | 404; message: string };
 
 /**
- * Sets the categories `userId` reviews at the nomination stage of an edition to exactly `categoryIds`
+ * Sets the categories `userId` reviews at `stage` (nomination by default) of an edition to exactly `categoryIds`
  * (assigning and unassigning in one go), audit-logged with the codes before and after. Only users holding
  * the expert role can be assigned; anyone can be unassigned.
  */
 export async function setExpertCategories(
   database: Db,
   actorUserId: number | null,
-  input: { editionId: number; userId: number; categoryIds: readonly number[] },
+  input: { editionId: number; userId: number; categoryIds: readonly number[]; stage?: ExpertStage },
   now: Date,
 ): Promise<AssignOutcome> {
+  const stage = input.stage ?? "nomination";
   return database.transaction().execute(async (trx): Promise<AssignOutcome> => {
     const edition = await trx
       .selectFrom("editions")
@@ -983,7 +988,7 @@ export async function setExpertCategories(
             edition_id: input.editionId,
             user_id: input.userId,
             category_id: categoryId,
-            stage: "nomination" as const,
+            stage,
             created_at: now.toISOString(),
           })),
         )
@@ -995,7 +1000,7 @@ export async function setExpertCategories(
         .deleteFrom("expert_assignments")
         .where("edition_id", "=", input.editionId)
         .where("user_id", "=", input.userId)
-        .where("stage", "=", "nomination")
+        .where("stage", "=", stage)
         .where("category_id", "in", removed)
         .execute();
     }
@@ -1007,8 +1012,8 @@ export async function setExpertCategories(
         action: "expert_assignment.update",
         entity: "user",
         entityId: input.userId,
-        before: { editionId: input.editionId, stage: "nomination", categories: codes(current) },
-        after: { editionId: input.editionId, stage: "nomination", categories: codes(wanted) },
+        before: { editionId: input.editionId, stage, categories: codes(current) },
+        after: { editionId: input.editionId, stage, categories: codes(wanted) },
         now,
       });
     }

@@ -40,6 +40,12 @@ import {
   type ScoreInput,
 } from "../schemas/selection";
 import { audit } from "./audit.server";
+import {
+  expertAssignments,
+  setExpertCategories,
+  type AssignOutcome,
+  type ExpertRow,
+} from "./nomination.server";
 import { aggregateScores, expertZScores, zKey, type ProjectAggregate } from "./normalise";
 import { formatInstant, hasPhaseStarted, isPhaseOpen } from "./phases";
 
@@ -1135,130 +1141,24 @@ export async function unconfirmWinner(
 
 // --------------------------------------------------------------------------------------- assignments --
 
-export interface SelectionExpertRow {
-  id: number;
-  name: string;
-  email: string;
-  /** False when the user lost the expert role but still has assignments (they can only be removed). */
-  isExpert: boolean;
-  categoryIds: number[];
-}
+/** A user who holds the expert role or is still assigned for selection, with their categories. */
+export type SelectionExpertRow = ExpertRow;
 
 /** Users holding the expert role, and anyone still assigned for selection in this edition, with their categories. */
-export async function selectionExperts(database: Db, editionId: number): Promise<SelectionExpertRow[]> {
-  const [experts, assignments] = await Promise.all([
-    database
-      .selectFrom("users as u")
-      .innerJoin("user_roles as r", "r.user_id", "u.id")
-      .select(["u.id", "u.name", "u.email"])
-      .where("r.role", "=", "expert")
-      .execute(),
-    database
-      .selectFrom("expert_assignments as a")
-      .innerJoin("users as u", "u.id", "a.user_id")
-      .select(["u.id", "u.name", "u.email", "a.category_id"])
-      .where("a.edition_id", "=", editionId)
-      .where("a.stage", "=", "selection")
-      .execute(),
-  ]);
-  const rows = new Map<number, SelectionExpertRow>();
-  for (const e of experts) rows.set(e.id, { ...e, isExpert: true, categoryIds: [] });
-  for (const a of assignments) {
-    let row = rows.get(a.id);
-    if (!row) {
-      row = { id: a.id, name: a.name, email: a.email, isExpert: false, categoryIds: [] };
-      rows.set(a.id, row);
-    }
-    row.categoryIds.push(a.category_id);
-  }
-  return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+export function selectionExperts(database: Db, editionId: number): Promise<SelectionExpertRow[]> {
+  return expertAssignments(database, editionId, "selection");
 }
-
-export type AssignOutcome =
-  { ok: true; added: string[]; removed: string[] } | { ok: false; status: 400 | 404; message: string };
 
 /**
  * Sets the categories `userId` scores at the selection stage of an edition to exactly `categoryIds`,
- * audit-logged with the codes before and after. Only holders of the expert role can be assigned; anyone
- * can be unassigned (their scores stay stored but no longer count).
+ * audit-logged with the codes before and after (the nomination module's assignment rules, at stage
+ * "selection"). Unassigned experts' scores stay stored but no longer count.
  */
-export async function setSelectionCategories(
+export function setSelectionCategories(
   database: Db,
   actorUserId: number | null,
   input: { editionId: number; userId: number; categoryIds: readonly number[] },
   now: Date,
 ): Promise<AssignOutcome> {
-  return database.transaction().execute(async (trx): Promise<AssignOutcome> => {
-    const edition = await trx
-      .selectFrom("editions")
-      .select("id")
-      .where("id", "=", input.editionId)
-      .executeTakeFirst();
-    if (!edition) return { ok: false, status: 404, message: "This edition does not exist." };
-    const user = await trx
-      .selectFrom("users")
-      .select(["id", "name"])
-      .where("id", "=", input.userId)
-      .executeTakeFirst();
-    if (!user) return { ok: false, status: 404, message: "This user does not exist." };
-    const categories = await trx
-      .selectFrom("categories")
-      .select(["id", "code"])
-      .orderBy("position")
-      .execute();
-    const known = new Set(categories.map((c) => c.id));
-    const wanted = new Set(input.categoryIds);
-    for (const id of wanted)
-      if (!known.has(id)) return { ok: false, status: 400, message: "Unknown category." };
-    const current = new Set(await selectionCategoryIds(trx, input.userId, input.editionId));
-    const added = [...wanted].filter((id) => !current.has(id));
-    const removed = [...current].filter((id) => !wanted.has(id));
-    if (added.length && !(await holdsExpertRole(trx, input.userId))) {
-      return {
-        ok: false,
-        status: 400,
-        message: `${user.name} does not hold the expert role: grant it first.`,
-      };
-    }
-    if (added.length) {
-      await trx
-        .insertInto("expert_assignments")
-        .values(
-          added.map((categoryId) => ({
-            edition_id: input.editionId,
-            user_id: input.userId,
-            category_id: categoryId,
-            stage: "selection" as const,
-            created_at: now.toISOString(),
-          })),
-        )
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
-    if (removed.length) {
-      await trx
-        .deleteFrom("expert_assignments")
-        .where("edition_id", "=", input.editionId)
-        .where("user_id", "=", input.userId)
-        .where("stage", "=", "selection")
-        .where("category_id", "in", removed)
-        .execute();
-    }
-    const codes = (ids: Iterable<number>) => {
-      const set = new Set(ids);
-      return categories.filter((c) => set.has(c.id)).map((c) => c.code);
-    };
-    if (added.length || removed.length) {
-      await audit(trx, {
-        actorUserId,
-        action: "expert_assignment.update",
-        entity: "user",
-        entityId: input.userId,
-        before: { editionId: input.editionId, stage: "selection", categories: codes(current) },
-        after: { editionId: input.editionId, stage: "selection", categories: codes(wanted) },
-        now,
-      });
-    }
-    return { ok: true, added: codes(added), removed: codes(removed) };
-  });
+  return setExpertCategories(database, actorUserId, { ...input, stage: "selection" }, now);
 }
