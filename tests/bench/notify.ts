@@ -94,7 +94,11 @@ async function main(): Promise<void> {
       };
     });
     await t.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += 500) await trx.insertInto("outbox").values(rows.slice(i, i + 500)).execute();
+      for (let i = 0; i < rows.length; i += 500)
+        await trx
+          .insertInto("outbox")
+          .values(rows.slice(i, i + 500))
+          .execute();
     });
     const ids = (await t.db.selectFrom("outbox").select("id").orderBy("id").execute()).map((r) => r.id);
     out(`${DIALECT}: ${ids.length} outbox rows queued; SMTP receiver on ${smtp.url}; Redis prefix ${prefix}`);
@@ -158,7 +162,9 @@ async function main(): Promise<void> {
     out(
       `received=${received} unique=${unique} duplicates=${received - unique} failed=${Number(failed.n)} worker_cpu_ms_per_email=${((cpu.user + cpu.system) / 1000 / Math.max(1, delivered)).toFixed(2)}`,
     );
-    out(`emails=${EMAILS} delivered=${delivered} seconds=${seconds.toFixed(2)} emails_per_s=${Math.round(delivered / seconds)}`);
+    out(
+      `emails=${EMAILS} delivered=${delivered} seconds=${seconds.toFixed(2)} emails_per_s=${Math.round(delivered / seconds)}`,
+    );
     if (delivered < EMAILS) process.exitCode = 1;
   } finally {
     mailer.close();

@@ -7,6 +7,8 @@ export interface SmtpRelay {
   port: number;
   url: string;
   messages: ReceivedMail[];
+  /** Connection errors seen by the server (a sender killed mid-session resets its connection). */
+  errors: Error[];
   /**
    * Stops the server like a relay going down: it stops listening at once, and the connections still open (the
    * sender's pooled ones) get "421 Server shutting down" and are closed after `graceMs`.
@@ -15,12 +17,14 @@ export interface SmtpRelay {
 }
 
 /**
- * A real SMTP receiver (smtp-server) for outage tests. tests/helpers/smtp.ts waits up to smtp-server's default
- * 30 s for open connections when it stops, so a pooled sender would keep delivering through a "stopped" one;
- * this one closes them.
+ * A real SMTP receiver (smtp-server) for outage and crash tests. tests/helpers/smtp.ts waits up to smtp-server's
+ * default 30 s for open connections when it stops, so a pooled sender would keep delivering through a "stopped"
+ * one; this one closes them. It also keeps the connection errors a killed sender causes (ECONNRESET), which
+ * smtp-server emits as "error" events.
  */
 export async function startRelay(port = 0): Promise<SmtpRelay> {
   const messages: ReceivedMail[] = [];
+  const errors: Error[] = [];
   const options: SMTPServerOptions = {
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
@@ -48,6 +52,7 @@ export async function startRelay(port = 0): Promise<SmtpRelay> {
   };
   // smtp-server keeps using this options object, and reads closeTimeout when it is closed.
   const server = new SMTPServer(options);
+  server.on("error", (e) => errors.push(e));
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
   const address = server.server.address();
   const actual = typeof address === "object" && address ? (address satisfies AddressInfo).port : port;
@@ -55,6 +60,7 @@ export async function startRelay(port = 0): Promise<SmtpRelay> {
     port: actual,
     url: `smtp://127.0.0.1:${actual}`,
     messages,
+    errors,
     stop(grace = 100) {
       options.closeTimeout = grace;
       return new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,330 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  deliveryStatus,
+  publishResults,
+  retryFailed,
+  type DispatchJobs,
+} from "../../app/domain/results.server";
+import { resetEnvCache } from "../../app/utils/env.server";
+import type { OutboxMessage } from "../../db/schema";
+import { createMailer, type Mailer } from "../../emails/transport";
+import { startWorkers } from "../../workers/index";
+import type { JobDeps } from "../../workers/jobs/deps";
+import { LEASE_MS } from "../../workers/jobs/send-email";
+import { closeQueues, createQueues, emailJobId, type JobQueues } from "../../workers/queues";
+import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
+import { readyContest } from "../helpers/results-fixtures";
+import { startSmtp, type ReceivedMail, type SmtpReceiver } from "../helpers/smtp";
+import { startRelay } from "../helpers/smtp-relay";
+
+const redisUrl = process.env.TEST_REDIS_URL ?? "";
+const savedEnv = { ...process.env };
+
+/** The outbox row a received message came from (the Message-ID is stable per row). */
+const rowOf = (m: ReceivedMail) => Number(/^<outbox-(\d+)-/.exec(m.messageId ?? "")?.[1] ?? 0);
+
+describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (dialect) => {
+  let t: TestDb;
+  let smtp: SmtpReceiver;
+  let mailer: Mailer;
+  let prefix: string;
+  let queues: JobQueues;
+  let deps: JobDeps;
+  let cleanups: Array<() => Promise<void> | void> = [];
+
+  beforeEach(async () => {
+    if (!redisUrl)
+      throw new Error("TEST_REDIS_URL is not set: these tests need a real Redis (npm test sets it)");
+    prefix = `t${randomBytes(5).toString("hex")}`;
+    // publishResults() enqueues through the process-wide producer, configured from the environment.
+    process.env.REDIS_URL = redisUrl;
+    process.env.REDIS_PREFIX = prefix;
+    process.env.LOG_LEVEL = "error";
+    resetEnvCache();
+    cleanups.push(async () => {
+      await closeQueues();
+      const redis = new Redis(redisUrl);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+      process.env = { ...savedEnv };
+      resetEnvCache();
+    });
+    t = await createTestDb(dialect);
+    cleanups.push(() => t.cleanup());
+    smtp = await startSmtp();
+    cleanups.push(() => smtp.stop());
+    mailer = createMailer({ smtpUrl: smtp.url });
+    cleanups.push(() => mailer.close());
+    deps = { db: t.db, mailer, now: () => new Date() };
+    queues = createQueues({ redisUrl, prefix });
+    cleanups.push(() => queues.close());
+  });
+
+  afterEach(async () => {
+    const steps = cleanups.reverse();
+    cleanups = [];
+    for (const step of steps) await step();
+  });
+
+  /** Starts in-process workers with `override` deps; closed after the test. */
+  async function start(override: Partial<JobDeps> = {}) {
+    const running = await startWorkers({ redisUrl, prefix, deps: { ...deps, ...override } });
+    cleanups.push(() => running.close());
+    return running;
+  }
+
+  /** Enqueues like dispatchOutbox (same job ids), with a test-sized backoff instead of 2 s, 4 s, 8 s … */
+  const fastDispatch: DispatchJobs = async (jobs) => {
+    for (const job of jobs) {
+      await queues
+        .queue("send-email")
+        .add(
+          "send-email",
+          { outboxId: job.outboxId },
+          { jobId: job.jobId, attempts: 30, backoff: { type: "exponential", delay: 100 } },
+        );
+    }
+  };
+
+  const rows = () => t.db.selectFrom("outbox").selectAll().orderBy("id").execute();
+
+  async function waitForRows(
+    ok: (all: OutboxMessage[]) => boolean,
+    timeout = 30_000,
+  ): Promise<OutboxMessage[]> {
+    return vi.waitFor(
+      async () => {
+        const all = await rows();
+        if (!ok(all)) {
+          const by = all.reduce<Record<string, number>>(
+            (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+            {},
+          );
+          throw new Error(`outbox: ${JSON.stringify(by)}`);
+        }
+        return all;
+      },
+      { timeout, interval: 100 },
+    );
+  }
+
+  /** Messages per outbox row. */
+  function tally(messages: readonly ReceivedMail[]): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const m of messages) out.set(rowOf(m), (out.get(rowOf(m)) ?? 0) + 1);
+    return out;
+  }
+
+  it("publish twice, jobs added twice: exactly one email per recipient × project × kind", async () => {
+    await start();
+    const { edition, projects, winners } = await readyContest(t.db, {
+      now: new Date(),
+      codes: ["C1", "C4", "C9"],
+      perCategory: 3,
+    });
+    const first = await publishResults(t.db, { editionId: edition.id, actorUserId: null }, new Date());
+    expect(first).toMatchObject({ ok: true, champions: 9, winners: 3, emails: 12 });
+    const second = await publishResults(t.db, { editionId: edition.id, actorUserId: null }, new Date());
+    expect(second.ok).toBe(false);
+    // A job retried or added again (a sweep, a second worker) finds its row sent, or being sent, and skips it.
+    for (const r of await rows()) {
+      await queues.add("send-email", { outboxId: r.id }, emailJobId(r.id));
+      await queues.add("send-email", { outboxId: r.id }, `${emailJobId(r.id)}-again`);
+    }
+
+    const sent = await waitForRows((all) => all.length === 12 && all.every((r) => r.status === "sent"));
+    // Let any duplicate job finish before counting.
+    await vi.waitFor(
+      async () => {
+        const counts = await queues.queue("send-email").getJobCounts("waiting", "active", "delayed");
+        expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0 });
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    expect(smtp.messages).toHaveLength(12);
+    const keys = smtp.messages.map((m) => `${m.to.join(",")}|${m.subject}`);
+    expect(new Set(keys).size).toBe(12);
+    for (const r of sent) expect(tally(smtp.messages).get(r.id)).toBe(1);
+
+    // The winner's contact got both emails, HTML and text, naming the project and the category, with the link.
+    const project = projects.find((p) => p.id === winners[0]);
+    if (!project) throw new Error("fixture");
+    const contact = sent.find((r) => r.project_id === project.id && r.kind === "award_winner");
+    const mail = smtp.messages.find((m) => rowOf(m) === contact?.id);
+    expect(mail?.subject).toBe(`WSIS Prizes ${edition.year} Winner: ${project.title}`);
+    expect(mail?.text).toContain(`“${project.title}”`);
+    expect(mail?.text).toContain("C1 — ");
+    expect(mail?.text).toContain(`/projects/${project.id}`);
+    expect(mail?.html).toContain(`/projects/${project.id}"`);
+    expect(mail?.html).toContain("C1 — ");
+    expect(
+      smtp.messages
+        .filter((m) => m.to[0] === contact?.to_address)
+        .map((m) => m.subject)
+        .sort(),
+    ).toEqual([
+      `WSIS Prizes ${edition.year} Champion: ${project.title}`,
+      `WSIS Prizes ${edition.year} Winner: ${project.title}`,
+    ]);
+    expect(await deliveryStatus(t.db, edition.id)).toMatchObject({
+      queued: 0,
+      sent: 12,
+      failed: 0,
+      total: 12,
+    });
+  });
+
+  it("the SMTP receiver stopped while sending: everything is delivered once it is back, nothing twice", async () => {
+    // A receiver that really goes away: pooled connections are closed with 421, new ones are refused.
+    let relay = await startRelay();
+    const earlier: ReceivedMail[] = [];
+    const relayMailer = createMailer({ smtpUrl: relay.url });
+    cleanups.push(() => relayMailer.close());
+    cleanups.push(() => relay.stop());
+    await start({ mailer: relayMailer });
+    const { edition } = await readyContest(t.db, {
+      now: new Date(),
+      codes: ["C1", "C2", "C3", "C4", "C5", "C6"],
+      perCategory: 5,
+    });
+    const outcome = await publishResults(t.db, { editionId: edition.id, actorUserId: null }, new Date(), {
+      dispatch: fastDispatch,
+    });
+    expect(outcome).toMatchObject({ ok: true, emails: 36 });
+
+    await vi.waitFor(() => expect(relay.messages.length).toBeGreaterThanOrEqual(5), {
+      timeout: 20_000,
+      interval: 5,
+    });
+    const port = relay.port;
+    await relay.stop(50);
+    earlier.push(...relay.messages);
+    expect(earlier.length).toBeLessThan(36); // stopped mid-batch
+
+    // While it is down, attempts fail with connection errors and stay queued for a retry.
+    const waiting = await waitForRows((all) =>
+      all.some((r) => r.status === "queued" && /ECONNREFUSED|connect|421|closed/i.test(r.last_error ?? "")),
+    );
+    expect(waiting.every((r) => r.status !== "failed")).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+
+    relay = await startRelay(port);
+    const all = await waitForRows((list) => list.every((r) => r.status === "sent"), 60_000);
+    const received = [...earlier, ...relay.messages];
+    const perRow = tally(received);
+    expect([...perRow.keys()].sort((a, b) => a - b)).toEqual(all.map((r) => r.id));
+    expect([...perRow.values()].every((n) => n === 1)).toBe(true);
+    expect(received).toHaveLength(36);
+    expect(all.some((r) => r.attempts > 1)).toBe(true);
+  });
+
+  it("a 550 reply marks the recipient failed with the reply and is not retried; retry failed sends it later", async () => {
+    await start();
+    smtp.rejectWith({ code: 550, message: "5.1.1 Mailbox unavailable" });
+    const { edition } = await readyContest(t.db, { now: new Date(), codes: ["C4"], perCategory: 2 });
+    expect(
+      await publishResults(t.db, { editionId: edition.id, actorUserId: null }, new Date()),
+    ).toMatchObject({
+      ok: true,
+      emails: 3,
+    });
+    const failed = await waitForRows((all) => all.length === 3 && all.every((r) => r.status === "failed"));
+    for (const r of failed) {
+      expect(r.attempts).toBe(1);
+      expect(r.last_error).toMatch(/550/);
+      expect(r.last_error).toMatch(/Mailbox unavailable/);
+      const job = await queues.queue("send-email").getJob(emailJobId(r.id));
+      expect(await job?.getState()).toBe("failed");
+      expect(job?.attemptsMade).toBe(1); // 10 allowed: a 5xx reply is permanent
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await rows()).every((r) => r.attempts === 1 && r.status === "failed")).toBe(true);
+    const status = await deliveryStatus(t.db, edition.id);
+    expect(status).toMatchObject({ queued: 0, sent: 0, failed: 3 });
+    expect(status.failures.every((f) => /550/.test(f.lastError ?? ""))).toBe(true);
+    expect(smtp.messages).toHaveLength(0);
+
+    // The mailbox is fixed; the organiser retries the failed ones (new job ids: the failed jobs are kept).
+    smtp.rejectWith(null);
+    expect(await retryFailed(t.db, { editionId: edition.id, actorUserId: null }, new Date())).toEqual({
+      retried: 3,
+    });
+    const sent = await waitForRows((all) => all.every((r) => r.status === "sent"));
+    expect(sent.every((r) => r.attempts === 2)).toBe(true);
+    expect(smtp.messages).toHaveLength(3);
+    expect(new Set(smtp.messages.map(rowOf)).size).toBe(3);
+  });
+
+  it("a worker process killed mid-batch: a new worker delivers the rest, no duplicate beyond a message already accepted", async () => {
+    // The receiver keeps the connection reset the killed process causes (startSmtp would throw it).
+    const relay = await startRelay();
+    cleanups.push(() => relay.stop());
+    const relayMailer = createMailer({ smtpUrl: relay.url });
+    cleanups.push(() => relayMailer.close());
+    const { edition } = await readyContest(t.db, {
+      now: new Date(),
+      codes: ["C1", "C2", "C3", "C4", "C5", "C6", "C7-EGOV", "C8"],
+      perCategory: 5,
+    });
+    // Jobs first, then the worker process (one delivery at a time, so that one message at most is in flight).
+    const outcome = await publishResults(t.db, { editionId: edition.id, actorUserId: null }, new Date(), {
+      dispatch: fastDispatch,
+    });
+    expect(outcome).toMatchObject({ ok: true, emails: 48 });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ["--import", "tsx", "tests/helpers/notify-worker.ts"],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: t.url,
+          REDIS_URL: redisUrl,
+          REDIS_PREFIX: prefix,
+          SMTP_URL: relay.url,
+          SEND_EMAIL_CONCURRENCY: "1",
+          LOG_LEVEL: "error",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const output: string[] = [];
+    child.stdout?.on("data", (c: Buffer) => output.push(c.toString()));
+    child.stderr?.on("data", (c: Buffer) => output.push(c.toString()));
+    cleanups.push(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    await vi.waitFor(() => expect(relay.messages.length, output.join("")).toBeGreaterThanOrEqual(8), {
+      timeout: 30_000,
+      interval: 2,
+    });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    expect(await exited).toBeNull(); // exit code null: killed by the signal
+
+    const atKill = await rows();
+    const receivedAtKill = new Set(relay.messages.map(rowOf));
+    // Claimed by the dead worker and not marked sent: its message may or may not have reached the receiver.
+    const inFlight = atKill.filter((r) => r.status === "queued" && r.sent_at !== null).map((r) => r.id);
+    expect(inFlight.length).toBeLessThanOrEqual(1);
+    expect(atKill.filter((r) => r.status === "sent").length).toBeLessThan(48);
+
+    // A new worker. Its clock is past the dead worker's lease on the row it held (5 minutes in production);
+    // BullMQ hands the dead worker's active job over once its lock expires (about 30 s).
+    await start({ mailer: relayMailer, now: () => new Date(Date.now() + LEASE_MS + 1000) });
+    const all = await waitForRows((list) => list.every((r) => r.status === "sent"), 100_000);
+    const perRow = tally(relay.messages);
+    expect([...perRow.keys()].sort((a, b) => a - b)).toEqual(all.map((r) => r.id));
+    const duplicates = [...perRow].filter(([, n]) => n > 1).map(([id]) => id);
+    expect(duplicates.length).toBeLessThanOrEqual(1);
+    for (const id of duplicates) {
+      expect(inFlight).toContain(id);
+      expect(receivedAtKill.has(id)).toBe(true);
+      expect(perRow.get(id)).toBe(2);
+    }
+    expect(relay.messages.length).toBe(48 + duplicates.length);
+  }, 150_000);
+});
