@@ -81,13 +81,14 @@ export async function assignedCategoryIds(
   database: Db,
   userId: number,
   editionId: number,
+  stage: ExpertStage = "nomination",
 ): Promise<number[]> {
   const rows = await database
     .selectFrom("expert_assignments")
     .select("category_id")
     .where("edition_id", "=", editionId)
     .where("user_id", "=", userId)
-    .where("stage", "=", "nomination")
+    .where("stage", "=", stage)
     .execute();
   return rows.map((r) => r.category_id);
 }
@@ -964,7 +965,7 @@ export async function setExpertCategories(
     for (const id of wanted)
       if (!codeOf.has(id)) return { ok: false, status: 400, message: "Unknown category." };
 
-    const current = new Set(await assignedCategoryIds(trx, input.userId, input.editionId));
+    const current = new Set(await assignedCategoryIds(trx, input.userId, input.editionId, stage));
     const added = [...wanted].filter((id) => !current.has(id));
     const removed = [...current].filter((id) => !wanted.has(id));
     if (added.length) {
