@@ -104,7 +104,7 @@ export class Client {
       const eq = pair.indexOf("=");
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      if (/max-age=0/i.test(line) || value === "") this.cookies.delete(name);
+      if (line.toLowerCase().includes("max-age=0") || value === "") this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
   }
