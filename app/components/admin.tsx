@@ -1,4 +1,4 @@
-import { Link, NavLink } from "@remix-run/react";
+import { Form, Link, NavLink } from "@remix-run/react";
 import { useRootData } from "~/root";
 
 /** The admin area's section links, shown at the top of every admin page. */
@@ -62,5 +62,34 @@ export function Pagination({ page, pages, search }: { page: number; pages: numbe
         </Link>
       ) : null}
     </nav>
+  );
+}
+
+/** The GET form at the top of the phase pages (nomination, selection, results) that picks an edition. */
+export function EditionPicker({
+  editions,
+  year,
+}: {
+  editions: ReadonlyArray<{ year: number; name: string }>;
+  year: number;
+}) {
+  return (
+    <Form method="get" className="filters" aria-label="Choose an edition">
+      <div className="field">
+        <label htmlFor="f-edition">Edition</label>
+        <select id="f-edition" name="edition" defaultValue={year}>
+          {editions.map((e) => (
+            <option key={e.year} value={e.year}>
+              {e.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <button type="submit" className="secondary">
+          Show
+        </button>
+      </div>
+    </Form>
   );
 }

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { AdminNav } from "~/components/admin";
+import { AdminNav, EditionPicker } from "~/components/admin";
 import { CsrfInput, Notice } from "~/components/forms";
 import { currentEdition, findEditionByYear, listEditions } from "~/domain/editions.server";
 import { nominationProgress, publicationInfo, publishNominees } from "~/domain/nomination.server";
@@ -95,23 +95,7 @@ export default function AdminNomination() {
     <div className="stack">
       <h1>Nomination — {edition.name}</h1>
       <AdminNav />
-      <Form method="get" className="filters" aria-label="Choose an edition">
-        <div className="field">
-          <label htmlFor="f-edition">Edition</label>
-          <select id="f-edition" name="edition" defaultValue={edition.year}>
-            {data.editions.map((e) => (
-              <option key={e.year} value={e.year}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <button type="submit" className="secondary">
-            Show
-          </button>
-        </div>
-      </Form>
+      <EditionPicker editions={data.editions} year={edition.year} />
       <p>
         Experts per category: <Link to={`/admin/experts?edition=${edition.year}`}>Experts</Link>. Review the
         projects yourself: <Link to={`/review?edition=${edition.year}`}>Review queue</Link>.

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { AdminNav } from "~/components/admin";
+import { AdminNav, EditionPicker } from "~/components/admin";
 import { CsrfInput, Notice } from "~/components/forms";
 import { currentEdition, findEditionByYear, listCategories, listEditions } from "~/domain/editions.server";
 import { zKey } from "~/domain/normalise";
@@ -208,23 +208,7 @@ export default function AdminSelection() {
     <div className="stack">
       <h1>Selection — {edition.name}</h1>
       <AdminNav />
-      <Form method="get" className="filters" aria-label="Choose an edition">
-        <div className="field">
-          <label htmlFor="f-edition">Edition</label>
-          <select id="f-edition" name="edition" defaultValue={edition.year}>
-            {data.editions.map((e) => (
-              <option key={e.year} value={e.year}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <button type="submit" className="secondary">
-            Show
-          </button>
-        </div>
-      </Form>
+      <EditionPicker editions={data.editions} year={edition.year} />
       <p>
         The selection phase runs from {edition.selectionOpens} to {edition.selectionCloses}. Experts score the
         champions of their categories (below: <a href="#assignments">assign experts</a>); the aggregates count
