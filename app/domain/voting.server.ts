@@ -1,5 +1,7 @@
+import type { Insertable } from "kysely";
 import type { Db } from "../../db/client";
-import type { Role, User } from "../../db/schema";
+import { prepared } from "../../db/prepared";
+import type { Database, Role, User } from "../../db/schema";
 import { isPhaseOpen } from "./phases";
 import { networkOf } from "./network";
 
@@ -31,9 +33,9 @@ function refuse(status: 403 | 404 | 409, refusal: VoteRefusal, categoryCode?: st
   return { ok: false, status, refusal, message: MESSAGES[refusal], categoryCode };
 }
 
-/** The nominee a vote would go to, with what the rules need, or undefined. */
-async function nominee(database: Db, projectId: number) {
-  return database
+/** The nominee a vote would go to, with what the rules need. */
+const nominee = prepared((database: Db, projectId: number) =>
+  database
     .selectFrom("projects as p")
     .innerJoin("editions as e", "e.id", "p.edition_id")
     .innerJoin("categories as c", "c.id", "p.category_id")
@@ -58,8 +60,94 @@ async function nominee(database: Db, projectId: number) {
       "e.announcement_opens_at",
       "e.announcement_closes_at",
     ])
-    .where("p.id", "=", projectId)
-    .executeTakeFirst();
+    .where("p.id", "=", projectId),
+);
+
+/** The vote a voter already holds in a category. */
+const existingVote = prepared((database: Db, editionId: number, categoryId: number, voterId: number) =>
+  database
+    .selectFrom("votes")
+    .select(["id", "project_id"])
+    .where("edition_id", "=", editionId)
+    .where("category_id", "=", categoryId)
+    .where("voter_id", "=", voterId),
+);
+
+/** How many categories a voter has voted in (votes_voter_edition_idx answers it from the index alone). */
+const votedCategories = prepared((database: Db, voterId: number, editionId: number) =>
+  database
+    .selectFrom("votes")
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .where("voter_id", "=", voterId)
+    .where("edition_id", "=", editionId),
+);
+
+type NewVote = Insertable<Database["votes"]>;
+interface PendingVote {
+  row: NewVote;
+  done: (id: number | undefined) => void;
+  failed: (error: unknown) => void;
+}
+
+/** Votes waiting for the next group insert, per database. */
+const pendingVotes = new WeakMap<Db, PendingVote[]>();
+
+/** Most rows in one INSERT (7 parameters each, far below either engine's limit). */
+const GROUP_LIMIT = 500;
+
+/**
+ * Inserts a vote unless the voter already holds one in that category; resolves to the new row's id, or
+ * undefined when the unique constraint kept an earlier vote. Votes arriving in the same turn of the event
+ * loop are written together by one multi-row INSERT … ON CONFLICT DO NOTHING (group commit): one statement
+ * and one commit for many votes instead of one each, which is most of a vote's cost. Each caller is answered
+ * only after the statement holding its row has committed. Should a group fail (a project deleted meanwhile),
+ * its rows are retried one by one so that one bad row fails alone.
+ */
+function insertVote(database: Db, row: NewVote): Promise<number | undefined> {
+  return new Promise((done, failed) => {
+    let queue = pendingVotes.get(database);
+    if (!queue) {
+      queue = [];
+      pendingVotes.set(database, queue);
+      setImmediate(() => {
+        pendingVotes.delete(database);
+        void flushVotes(database, queue ?? []);
+      });
+    }
+    queue.push({ row, done, failed });
+  });
+}
+
+async function flushVotes(database: Db, queue: PendingVote[]): Promise<void> {
+  for (let start = 0; start < queue.length; start += GROUP_LIMIT) {
+    const group = queue.slice(start, start + GROUP_LIMIT);
+    try {
+      await insertGroup(database, group);
+    } catch {
+      for (const pending of group) {
+        await insertGroup(database, [pending]).catch(pending.failed);
+      }
+    }
+  }
+}
+
+async function insertGroup(database: Db, group: PendingVote[]): Promise<void> {
+  const rows = await database
+    .insertInto("votes")
+    .values(group.map((p) => p.row))
+    .onConflict((oc) => oc.columns(["edition_id", "category_id", "voter_id"]).doNothing())
+    .returning(["id", "edition_id", "category_id", "voter_id", "project_id"])
+    .execute();
+  const created = new Map(rows.map((r) => [`${r.edition_id}:${r.category_id}:${r.voter_id}`, r]));
+  for (const { row, done } of group) {
+    const key = `${row.edition_id}:${row.category_id}:${row.voter_id}`;
+    const found = created.get(key);
+    // The first of several identical rows in a group is the one that was written.
+    if (found && found.project_id === row.project_id) {
+      created.delete(key);
+      done(found.id);
+    } else done(undefined);
+  }
 }
 
 /**
@@ -79,7 +167,7 @@ export async function castVote(
 ): Promise<VoteOutcome> {
   if (!input.roles.includes("voter")) return refuse(403, "not_voter");
   if (input.voter.email_verified_at === null) return refuse(403, "not_verified");
-  const project = await nominee(database, input.projectId);
+  const [project] = await nominee(database, input.projectId);
   if (
     !project ||
     project.status !== "submitted" ||
@@ -90,48 +178,32 @@ export async function castVote(
   }
   if (!isPhaseOpen(project, "voting", now)) return refuse(403, "window_closed", project.category_code);
 
-  const inserted = await database
-    .insertInto("votes")
-    .values({
-      edition_id: project.edition_id,
-      category_id: project.category_id,
-      project_id: project.id,
-      voter_id: input.voter.id,
-      ip: input.ip,
-      network: networkOf(input.ip),
-      created_at: now.toISOString(),
-    })
-    .onConflict((oc) => oc.columns(["edition_id", "category_id", "voter_id"]).doNothing())
-    .returning("id")
-    .executeTakeFirst();
+  const insertedId = await insertVote(database, {
+    edition_id: project.edition_id,
+    category_id: project.category_id,
+    project_id: project.id,
+    voter_id: input.voter.id,
+    ip: input.ip,
+    network: networkOf(input.ip),
+    created_at: now.toISOString(),
+  });
 
-  let voteId = inserted?.id;
+  let voteId = insertedId;
   if (voteId === undefined) {
-    const existing = await database
-      .selectFrom("votes")
-      .select(["id", "project_id"])
-      .where("edition_id", "=", project.edition_id)
-      .where("category_id", "=", project.category_id)
-      .where("voter_id", "=", input.voter.id)
-      .executeTakeFirst();
+    const [existing] = await existingVote(database, project.edition_id, project.category_id, input.voter.id);
     if (!existing || existing.project_id !== project.id)
       return refuse(409, "already_voted", project.category_code);
     voteId = existing.id;
   }
-  const { count } = await database
-    .selectFrom("votes")
-    .select((eb) => eb.fn.countAll<number>().as("count"))
-    .where("voter_id", "=", input.voter.id)
-    .where("edition_id", "=", project.edition_id)
-    .executeTakeFirstOrThrow();
+  const [progress] = await votedCategories(database, input.voter.id, project.edition_id);
   return {
     ok: true,
-    created: inserted !== undefined,
+    created: insertedId !== undefined,
     voteId,
     editionId: project.edition_id,
     categoryCode: project.category_code,
     projectTitle: project.title,
-    votedCategories: Number(count),
+    votedCategories: Number(progress?.count ?? 0),
   };
 }
 

@@ -5,7 +5,7 @@ import { CSRF_FIELD, csrfMatches, isSameOrigin } from "../utils/csrf.server";
 import { db } from "../utils/db.server";
 import { errorPage } from "../utils/error-page.server";
 import { log } from "../utils/log.server";
-import { accountKey, consume } from "../utils/rate-limit.server";
+import { consume } from "../utils/rate-limit.server";
 import { sessionTokenFromHeader, sessionUserFromToken } from "../utils/session.server";
 import { safeRedirect } from "../utils/request.server";
 
@@ -85,7 +85,7 @@ export function voteEndpoint(): RequestHandler[] {
       }
       const ip = req.ip ?? "unknown";
       try {
-        await consume(["vote:ip", ip], ["vote:account", accountKey(String(current.user.id))]);
+        await consume(["vote:ip", ip], ["vote:account", `user-${current.user.id}`]);
       } catch (e) {
         if (e instanceof globalThis.Response && e.status === 429) {
           res.set("Retry-After", e.headers.get("Retry-After") ?? "60");

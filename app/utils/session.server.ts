@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { redirect, type AppLoadContext } from "@remix-run/node";
 import type { Db } from "../../db/client";
+import { prepared } from "../../db/prepared";
 import type { Role, User } from "../../db/schema";
 import { db } from "./db.server";
 import { can, type Permission } from "./permissions";
@@ -102,29 +103,35 @@ export function sessionTokenFromHeader(header: string | null | undefined): strin
   return cookieFromHeader(header, COOKIE);
 }
 
+/** The session's user, one row per role (none when the user holds no role), in one query. */
+const sessionRows = prepared((database: Db, id: string) =>
+  database
+    .selectFrom("sessions")
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .leftJoin("user_roles", "user_roles.user_id", "users.id")
+    .selectAll("users")
+    .select([
+      "sessions.id as session_id",
+      "sessions.expires_at as session_expires_at",
+      "user_roles.role as session_role",
+    ])
+    .where("sessions.id", "=", id),
+);
+
 /** The user and roles behind a session token, or null when unknown or expired. */
 export async function sessionUserFromToken(token: string | null): Promise<SessionUser | null> {
   if (!token || token.length > 100) return null;
   const database = db();
-  const row = await database
-    .selectFrom("sessions")
-    .innerJoin("users", "users.id", "sessions.user_id")
-    .selectAll("users")
-    .select(["sessions.id as session_id", "sessions.expires_at as session_expires_at"])
-    .where("sessions.id", "=", hashToken(token))
-    .executeTakeFirst();
+  const rows = await sessionRows(database, hashToken(token));
+  const row = rows[0];
   if (!row) return null;
   if (new Date(row.session_expires_at).getTime() <= Date.now()) {
     await database.deleteFrom("sessions").where("id", "=", row.session_id).execute();
     return null;
   }
-  const roles = await database
-    .selectFrom("user_roles")
-    .select("role")
-    .where("user_id", "=", row.id)
-    .execute();
-  const { session_id, session_expires_at: _expires, ...user } = row;
-  return { user, roles: roles.map((r) => r.role), sessionId: session_id };
+  const { session_id, session_expires_at: _expires, session_role: _role, ...user } = row;
+  const roles = rows.flatMap((r) => (r.session_role === null ? [] : [r.session_role]));
+  return { user, roles, sessionId: session_id };
 }
 
 /** The signed-in user with their current roles, or null. Read from the database on every request. */

@@ -7,7 +7,7 @@
  * Options (env): BENCH_SECONDS (default 30), BENCH_CONNECTIONS (64), BENCH_VOTERS (12000).
  */
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import autocannon from "autocannon";
 import { createDb } from "../../db/client";
 import { prepareDatabase } from "../../db/prepare";
@@ -20,6 +20,17 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const VOTERS = Number(process.env.BENCH_VOTERS ?? 12_000);
 const SECRET = "bench-session-secret-0123456789abcdef";
+
+/** User + system CPU time of a process in ms, from /proc (Linux), or NaN elsewhere. */
+function cpuMs(pid: number): number {
+  const file = `/proc/${pid}/stat`;
+  if (!existsSync(file)) return NaN;
+  // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+  const stat = readFileSync(file, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
 
 function percentile(result: autocannon.Result, p: "p50" | "p99"): number {
   return result.latency[p];
@@ -73,6 +84,7 @@ async function main(): Promise<void> {
     },
   });
   const csrf = csrfToken(new Request("http://127.0.0.1/")).token;
+  const cpuBefore = cpuMs(app.pid);
 
   // Each request is the next (voter, category) pair: voter-major order, so no pair is ever sent twice.
   let next = 0;
@@ -119,6 +131,7 @@ async function main(): Promise<void> {
       },
     ],
   });
+  const appCpuMs = cpuMs(app.pid) - cpuBefore;
   await new Promise((r) => setTimeout(r, 500));
   await app.stop();
 
@@ -158,6 +171,7 @@ async function main(): Promise<void> {
       `requests=${result.requests.total} errors=${result.errors} timeouts=${result.timeouts} refused=${refused} unanswered_at_stop=${inflight}`,
       `vote endpoint: ${result.requests.average.toFixed(0)} req/s average, latency p50 ${percentile(result, "p50")} ms p99 ${percentile(result, "p99")} ms`,
       `bare node:http: ${bare.toFixed(0)} req/s`,
+      `app CPU per answered request: ${(appCpuMs / Math.max(1, result.requests.total)).toFixed(3)} ms`,
       `votes_per_s=${votesPerSecond.toFixed(0)} p50_ms=${percentile(result, "p50")} p99_ms=${percentile(result, "p99")} bare_ratio=${(votesPerSecond / bare).toFixed(3)} non2xx=${non2xx} lost=${lost} extra=${extra}`,
     ].join("\n") + "\n",
   );

@@ -7,6 +7,8 @@ import { join } from "node:path";
 export interface RunningApp {
   url: string;
   port: number;
+  /** The app's process id (benchmarks read its CPU time). */
+  pid: number;
   prefix: string;
   outboxDir: string;
   logs: string[];
@@ -72,6 +74,7 @@ export async function startApp(options: {
   return {
     url,
     port,
+    pid: child.pid ?? 0,
     prefix,
     outboxDir,
     logs,

@@ -111,6 +111,34 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
     ).toHaveLength(1);
   });
 
+  it("writes votes arriving together in one group: one winner per voter and category, a bad row fails alone", async () => {
+    const edition = await makeEdition(t.db, { phase: "voting", now });
+    const a = await makeProject(t.db, { editionId: edition.id, categoryCode: "C3" });
+    const b = await makeProject(t.db, { editionId: edition.id, categoryCode: "C3" });
+    const torn = await makeUser(t.db);
+    const others = await Promise.all(Array.from({ length: 20 }, () => makeUser(t.db)));
+    const ghost = { id: 2 ** 30, email_verified_at: now.toISOString() };
+    const [first, second, ...rest] = await Promise.allSettled([
+      voteAs(torn, a.id),
+      voteAs(torn, b.id),
+      castVote(t.db, { voter: ghost, roles: ["voter"], projectId: a.id, ip: "203.0.113.9" }, now),
+      ...others.map((o, i) => voteAs(o, i % 2 ? a.id : b.id)),
+    ]);
+    // Same voter, same category, two projects in one group: the first is written, the second refused.
+    expect(first).toMatchObject({ status: "fulfilled", value: { ok: true, created: true } });
+    expect(second).toMatchObject({ status: "fulfilled", value: { ok: false, status: 409 } });
+    // A voter row that does not exist breaks the group's INSERT; it is retried alone and fails alone.
+    expect(rest[0].status).toBe("rejected");
+    expect(rest.slice(1).every((r) => r.status === "fulfilled" && r.value.ok && r.value.created)).toBe(true);
+    const rows = await t.db
+      .selectFrom("votes")
+      .select(["voter_id", "project_id"])
+      .where("edition_id", "=", edition.id)
+      .execute();
+    expect(rows).toHaveLength(21);
+    expect(rows.find((r) => r.voter_id === torn.id)?.project_id).toBe(a.id);
+  });
+
   it("tallies valid votes only: champions are the top five, ties at fifth place included and flagged", async () => {
     const edition = await makeEdition(t.db, { phase: "voting", now });
     // Seven nominees in C3 with votes 9, 8, 7, 6, 5, 5, 1; and an invalidation that changes the champions.
