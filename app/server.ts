@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import type { Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
@@ -18,18 +18,13 @@ import { log } from "./utils/log.server";
 import { MAX_FORM_BYTES, isSameOrigin } from "./utils/csrf.server";
 import { closeRedis, initRedis, redisMode } from "./utils/redis.server";
 import { errorPage } from "./utils/error-page.server";
-import { voteEndpoint, voteSecurityHeaders } from "./http/vote.server";
+import { isVoteRequest, voteHandler } from "./http/vote.server";
+import { clientIp } from "./utils/request.server";
 
 /** Builds the express app around a Remix server build: security headers, compression, limits, health. */
 export function createApp(build: ServerBuild): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", env().TRUST_PROXY);
-
-  // The voting hot path comes first: it skips the page middleware (nonce, helmet's dozen handlers,
-  // compression) — its answers are tiny JSON, redirects or short error pages — and sets the same security
-  // headers in one go. Its own checks (origin, CSRF, session, rate limits, body size) are in voteEndpoint().
-  app.post("/vote", voteSecurityHeaders(env().APP_URL.startsWith("https://")), ...voteEndpoint());
 
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
@@ -109,7 +104,7 @@ export function createApp(build: ServerBuild): Express {
       build,
       mode: env().NODE_ENV === "production" ? "production" : "development",
       getLoadContext: (req, res) => ({
-        clientIp: req.ip ?? "unknown",
+        clientIp: clientIp(req.socket.remoteAddress, req.get("X-Forwarded-For"), env().TRUST_PROXY),
         cspNonce: String(res.locals.cspNonce),
       }),
     }),
@@ -132,6 +127,17 @@ export function createApp(build: ServerBuild): Express {
       );
   });
   return app;
+}
+
+/**
+ * The voting hot path is answered before express: it needs none of the page middleware (nonce, helmet's
+ * dozen handlers, compression, the body checks, Remix) — its answers are tiny JSON, redirects or short error
+ * pages with the same security headers — and it does its own checks (origin, CSRF, session, rate limits, body
+ * size). See app/http/vote.server.ts.
+ */
+function withVoteEndpoint(app: Express): RequestListener {
+  const vote = voteHandler();
+  return (req, res) => (isVoteRequest(req) ? vote(req, res) : app(req, res));
 }
 
 /** Starts everything: migrations, Redis (or inline mode), in-process workers, HTTP; stops on SIGTERM. */
@@ -157,8 +163,8 @@ async function main(): Promise<void> {
   const buildPath = new URL("../build/index.js", import.meta.url);
   if (!existsSync(buildPath)) throw new Error("build/index.js is missing: run `npm run build` first.");
   const build = (await import(buildPath.href)) as ServerBuild;
-  const app = createApp(build);
-  const server: Server = app.listen(config.PORT, config.HOST, () => {
+  const server: Server = createServer(withVoteEndpoint(createApp(build)));
+  server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     log.info(`WSIS Prizes listening on http://${config.HOST}:${port}`, {

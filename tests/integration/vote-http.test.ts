@@ -119,6 +119,37 @@ describe("POST /vote through the built app", () => {
     expect(await votesOf(unverified.user.id)).toHaveLength(0);
   });
 
+  it("takes the voter's address from the socket: a spoofed X-Forwarded-For changes nothing (TRUST_PROXY=0)", async () => {
+    const { user, client } = await voter();
+    const res = await client.post(
+      "/vote",
+      { project: String(nominee.id) },
+      { "X-Forwarded-For": "198.51.100.7, 203.0.113.50" },
+    );
+    expect(res.status).toBe(303);
+    const [row] = await votesOf(user.id);
+    expect(row.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+  });
+
+  it("refuses bodies too large or not a form with a readable 4xx, and sends the security headers", async () => {
+    const { user, client } = await voter();
+    const big = await client.post("/vote", { project: String(nominee.id), back: "/".repeat(5000) });
+    expect(big.status).toBe(413);
+    expect(await big.text()).toContain("too large");
+    const json = await client.post(
+      "/vote",
+      { project: String(nominee.id) },
+      { "Content-Type": "application/json" },
+    );
+    expect(json.status).toBe(400);
+    expect(await json.text()).toContain("could not be understood");
+    for (const res of [big, json]) {
+      expect(res.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
+      expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    }
+    expect(await votesOf(user.id)).toHaveLength(0);
+  });
+
   it("rate-limits votes per account with a 429, Retry-After and a readable page", async () => {
     const { client } = await voter();
     let limited: Response | undefined;
