@@ -59,6 +59,16 @@ export function emailJobId(outboxId: number): string {
   return `email-${outboxId}`;
 }
 
+/**
+ * The job id of an outbox row put back in the queue after it failed, `attempts` being its attempts count at
+ * that moment. BullMQ keeps a failed job under its id (email-<id>), and adding a job with an id it keeps is a
+ * no-op; the attempts count makes every re-queue's id new while a repeated click (or a sweep) still maps to
+ * the same id.
+ */
+export function retryEmailJobId(outboxId: number, attempts: number): string {
+  return `email-${outboxId}-r${attempts}`;
+}
+
 /** Adds a job; a second add with the same job id while the first is kept is a no-op. */
 export type Enqueue = <N extends JobName>(name: N, data: JobPayloads[N], jobId: string) => Promise<void>;
 

@@ -5,14 +5,24 @@ import { emailJobId, enqueue } from "../../workers/queues";
 
 type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
+/** One email to write to the outbox. */
+export interface QueuedEmail {
+  /** Unique per recipient and kind: the database refuses a second row with the same key. */
+  key: string;
+  kind: string;
+  to: string;
+  content: EmailContent;
+  now: Date;
+  /** The project and edition the email is about (award notifications: the delivery panel finds them so). */
+  projectId?: number;
+  editionId?: number;
+}
+
 /**
  * Writes an email to the outbox inside the caller's transaction. The idempotency key is unique: a second
  * call with the same key writes nothing and returns null. Call dispatchOutbox() after the commit.
  */
-export async function queueEmail(
-  trx: DbOrTrx,
-  input: { key: string; kind: string; to: string; content: EmailContent; now: Date },
-): Promise<number | null> {
+export async function queueEmail(trx: DbOrTrx, input: QueuedEmail): Promise<number | null> {
   const row = await trx
     .insertInto("outbox")
     .values({
@@ -27,6 +37,8 @@ export async function queueEmail(
       last_error: null,
       created_at: input.now.toISOString(),
       sent_at: null,
+      project_id: input.projectId ?? null,
+      edition_id: input.editionId ?? null,
     })
     .onConflict((oc) => oc.column("idempotency_key").doNothing())
     .returning("id")

@@ -15,7 +15,7 @@ import type { Db } from "../../db/client";
 import { dialectOf } from "../../db/client";
 import type { AwardKind, Edition, ItuRegion, StakeholderType } from "../../db/schema";
 import { awardNotification } from "../../emails/templates/award";
-import { enqueue } from "../../workers/queues";
+import { enqueue, retryEmailJobId } from "../../workers/queues";
 import { REGION_LABELS, STAKEHOLDER_LABELS } from "../schemas/catalogue";
 import { db } from "../utils/db.server";
 import { env } from "../utils/env.server";
@@ -36,15 +36,6 @@ const emailKind = (kind: AwardKind) => (kind === "winner" ? "award_winner" : "aw
 /** The outbox idempotency key of one award notification: one email per recipient, project and kind. */
 export function awardEmailKey(kind: AwardKind, projectId: number, email: string): string {
   return `award:${kind}:${projectId}:${canonicalEmail(email)}`;
-}
-
-/**
- * The job id of a re-sent outbox row. BullMQ keeps a failed job under its id (email-<id>), and adding a job with
- * an id it keeps is a no-op; the attempts count makes every retry's id new while a repeated click still maps
- * to the same id.
- */
-export function retryEmailJobId(outboxId: number, attempts: number): string {
-  return `email-${outboxId}-r${attempts}`;
 }
 
 /** One delivery job to enqueue after the commit. */
@@ -305,7 +296,6 @@ export async function publishResults(
     for (const award of awards) {
       const project = byId.get(award.projectId);
       if (!project) continue;
-      const queued: number[] = [];
       for (const r of recipients.get(project.organisation_id) ?? []) {
         const content = awardNotification({
           kind: award.kind,
@@ -324,18 +314,12 @@ export async function publishResults(
           to: r.email,
           content,
           now,
+          // The delivery panel finds an edition's award emails by these two columns.
+          projectId: project.id,
+          editionId: edition.id,
         });
-        if (id !== null) queued.push(id);
+        if (id !== null) ids.push(id);
       }
-      // The delivery panel finds an edition's award emails by these two columns.
-      if (queued.length) {
-        await trx
-          .updateTable("outbox")
-          .set({ project_id: project.id, edition_id: edition.id })
-          .where("id", "in", queued)
-          .execute();
-      }
-      ids.push(...queued);
     }
     const summary = {
       results_published_at: iso,
@@ -447,7 +431,8 @@ export async function retryFailed(
       const chunk = failed.slice(i, i + 500);
       const done = await trx
         .updateTable("outbox")
-        .set({ status: "queued", sent_at: null })
+        // No error and no lease: the sweeper knows from these that the row's job is retryEmailJobId's.
+        .set({ status: "queued", sent_at: null, last_error: null })
         .where(
           "id",
           "in",

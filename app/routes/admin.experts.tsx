@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { AdminNav } from "~/components/admin";
-import { CsrfInput, Notice } from "~/components/forms";
+import { Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { AdminNav, EditionPicker } from "~/components/admin";
+import { AssignmentsSaved, ExpertAssignments } from "~/components/expert-assignments";
+import { Notice } from "~/components/forms";
 import { currentEdition, findEditionByYear, listCategories, listEditions } from "~/domain/editions.server";
 import { expertAssignments, setExpertCategories } from "~/domain/nomination.server";
 import { AssignmentFormSchema } from "~/schemas/nomination";
@@ -79,7 +80,6 @@ export default function AdminExperts() {
       </div>
     );
   }
-  const savedExpert = data.experts.find((e) => e.id === saved);
   return (
     <div className="stack">
       <h1>Experts — {data.edition.name}</h1>
@@ -89,28 +89,8 @@ export default function AdminExperts() {
         never sees a project of an organisation they are a member of. Progress and publication:{" "}
         <Link to={`/admin/nomination?edition=${data.edition.year}`}>Nomination</Link>.
       </p>
-      <Form method="get" className="filters" aria-label="Choose an edition">
-        <div className="field">
-          <label htmlFor="f-edition">Edition</label>
-          <select id="f-edition" name="edition" defaultValue={data.edition.year}>
-            {data.editions.map((e) => (
-              <option key={e.year} value={e.year}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <button type="submit" className="secondary">
-            Show
-          </button>
-        </div>
-      </Form>
-      {savedExpert ? (
-        <Notice kind="success">
-          {changed ? `Assignments of ${savedExpert.name} saved.` : `Nothing changed for ${savedExpert.name}.`}
-        </Notice>
-      ) : null}
+      <EditionPicker editions={data.editions} year={data.edition.year} />
+      <AssignmentsSaved expert={data.experts.find((e) => e.id === saved)} changed={changed} />
       {actionData?.error ? <Notice kind="error">{actionData.error}</Notice> : null}
       {data.uncovered.length ? (
         <Notice kind="info">
@@ -120,57 +100,14 @@ export default function AdminExperts() {
           Organisers can still decide their projects themselves.
         </Notice>
       ) : null}
-      {data.experts.length === 0 ? (
-        <p>
-          Nobody holds the expert role yet. Grant it on <Link to="/admin/users">Users and roles</Link>.
-        </p>
-      ) : (
-        data.experts.map((e) => (
-          <section key={e.id} id={`expert-${e.id}`} className="card" aria-labelledby={`expert-${e.id}-name`}>
-            <h2 id={`expert-${e.id}-name`}>
-              {e.name} <span className="muted">({e.email})</span>
-            </h2>
-            {!e.isExpert ? (
-              <p className="error">
-                No longer holds the expert role: remove these assignments, or grant the role again.
-              </p>
-            ) : null}
-            {actionData?.error && actionData.userId === e.id ? (
-              <Notice kind="error">{actionData.error}</Notice>
-            ) : null}
-            <Form method="post">
-              <CsrfInput />
-              <input type="hidden" name="editionId" value={data.edition?.id} />
-              <input type="hidden" name="userId" value={e.id} />
-              <fieldset>
-                <legend>
-                  Categories of {e.name} ({e.categoryIds.length} of {data.categories.length})
-                </legend>
-                <ul className="category-list">
-                  {data.categories.map((c) => (
-                    <li key={c.id}>
-                      <label>
-                        <input
-                          type="checkbox"
-                          name="category"
-                          value={c.id}
-                          defaultChecked={e.categoryIds.includes(c.id)}
-                          disabled={!e.isExpert && !e.categoryIds.includes(c.id)}
-                        />{" "}
-                        <span className="code">{c.code}</span>
-                        {c.name}
-                      </label>
-                    </li>
-                  ))}
-                </ul>
-              </fieldset>
-              <p>
-                <button type="submit">Save the categories of {e.name}</button>
-              </p>
-            </Form>
-          </section>
-        ))
-      )}
+      <ExpertAssignments
+        stage="nomination"
+        experts={data.experts}
+        categories={data.categories}
+        editionId={data.edition.id}
+        refusal={actionData}
+        headingLevel={2}
+      />
     </div>
   );
 }

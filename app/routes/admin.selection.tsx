@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { AdminNav, EditionPicker } from "~/components/admin";
+import { AssignmentsSaved, ExpertAssignments } from "~/components/expert-assignments";
 import { CsrfInput, Notice } from "~/components/forms";
 import { currentEdition, findEditionByYear, listCategories, listEditions } from "~/domain/editions.server";
 import { zKey } from "~/domain/normalise";
@@ -203,7 +204,6 @@ export default function AdminSelection() {
   const unconfirmed = actionData ? null : Number(params.get("unconfirmed") ?? "0");
   const saved = actionData ? null : Number(params.get("saved") ?? "0");
   const changed = Number(params.get("changed") ?? "0");
-  const savedExpert = data.experts.find((e) => e.id === saved);
   return (
     <div className="stack">
       <h1>Selection — {edition.name}</h1>
@@ -479,69 +479,16 @@ export default function AdminSelection() {
           their own organisation, nor one they declare a conflict with. Nomination assignments are separate:{" "}
           <Link to={`/admin/experts?edition=${edition.year}`}>Experts</Link>.
         </p>
-        {savedExpert ? (
-          <Notice kind="success">
-            {changed
-              ? `Assignments of ${savedExpert.name} saved.`
-              : `Nothing changed for ${savedExpert.name}.`}
-          </Notice>
-        ) : null}
-        {data.experts.length === 0 ? (
-          <p>
-            Nobody holds the expert role yet. Grant it on <Link to="/admin/users">Users and roles</Link>.
-          </p>
-        ) : (
-          data.experts.map((e) => (
-            <section
-              key={e.id}
-              id={`expert-${e.id}`}
-              className="card"
-              aria-labelledby={`expert-${e.id}-name`}
-            >
-              <h3 id={`expert-${e.id}-name`}>
-                {e.name} <span className="muted">({e.email})</span>
-              </h3>
-              {!e.isExpert ? (
-                <p className="error">
-                  No longer holds the expert role: remove these assignments, or grant the role again.
-                </p>
-              ) : null}
-              {actionData?.userId === e.id ? <Notice kind="error">{actionData.error}</Notice> : null}
-              <Form method="post" action={formAction}>
-                <CsrfInput />
-                <input type="hidden" name="editionId" value={edition.id} />
-                <input type="hidden" name="userId" value={e.id} />
-                <fieldset>
-                  <legend>
-                    Selection categories of {e.name} ({e.categoryIds.length} of {data.categories.length})
-                  </legend>
-                  <ul className="category-list">
-                    {data.categories.map((c) => (
-                      <li key={c.id}>
-                        <label>
-                          <input
-                            type="checkbox"
-                            name="category"
-                            value={c.id}
-                            defaultChecked={e.categoryIds.includes(c.id)}
-                            disabled={!e.isExpert && !e.categoryIds.includes(c.id)}
-                          />{" "}
-                          <span className="code">{c.code}</span>
-                          {c.name}
-                        </label>
-                      </li>
-                    ))}
-                  </ul>
-                </fieldset>
-                <p>
-                  <button type="submit" name="intent" value="assign">
-                    Save the selection categories of {e.name}
-                  </button>
-                </p>
-              </Form>
-            </section>
-          ))
-        )}
+        <AssignmentsSaved expert={data.experts.find((e) => e.id === saved)} changed={changed} />
+        <ExpertAssignments
+          stage="selection"
+          experts={data.experts}
+          categories={data.categories}
+          editionId={edition.id}
+          action={formAction}
+          refusal={actionData}
+          headingLevel={3}
+        />
       </section>
       {edition.published ? (
         <p className="muted">The results of this edition were published on {edition.published}.</p>

@@ -1,14 +1,16 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import {
+  ExpertProjectHeader,
+  ProjectFactRows,
+  organisationFacts,
+  projectFacts,
+} from "~/components/expert-project";
 import { CsrfInput, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
-import { countryName } from "~/domain/countries";
 import { formatInstant } from "~/domain/phases";
-import { REGION_LABELS } from "~/domain/regions";
 import { SDGS, parseNumberList } from "~/domain/sdgs";
 import { canScore, declareConflict, projectForScoring, saveScore } from "~/domain/selection.server";
-import { STAKEHOLDER_LABELS } from "~/schemas/organisation";
-import { IMPLEMENTATION_STATUS_LABELS, LONG_ANSWER_FIELDS, LONG_ANSWER_LABELS } from "~/schemas/project";
 import {
   CRITERIA,
   CRITERION_LABELS,
@@ -36,11 +38,6 @@ function projectIdFrom(raw: string | undefined): number {
   return Number(raw);
 }
 
-/** Only http(s) addresses become links; anything else is shown as text. */
-function safeHref(url: string | null): string | null {
-  return url && /^https?:\/\//i.test(url) ? url : null;
-}
-
 const SCORE_OPTIONS = Array.from({ length: SCORE_MAX - SCORE_MIN + 1 }, (_, i) => SCORE_MIN + i);
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -53,29 +50,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const tz = edition.timezone;
   return json({
     project: {
-      id: project.id,
-      title: project.title,
-      website: project.website,
-      websiteHref: safeHref(project.website),
-      country: countryName(project.country),
-      startYear: project.start_year,
-      implementation: project.implementation_status
-        ? IMPLEMENTATION_STATUS_LABELS[project.implementation_status]
-        : null,
-      shortDescription: project.short_description,
+      ...projectFacts(project),
       sdgs: parseNumberList(project.sdgs).map((n) => `${n}. ${SDGS.find((g) => g.number === n)?.name ?? ""}`),
-      longAnswers: LONG_ANSWER_FIELDS.map((f) => ({
-        field: f,
-        label: LONG_ANSWER_LABELS[f].label,
-        text: project[f],
-      })),
     },
-    organisation: {
-      name: organisation.name,
-      stakeholder: STAKEHOLDER_LABELS[organisation.stakeholder_type],
-      country: countryName(organisation.country),
-      region: REGION_LABELS[organisation.region],
-    },
+    organisation: organisationFacts(organisation),
     category,
     edition: { year: edition.year, name: edition.name },
     votes: { valid: champion.validVotes, rank: champion.rank, tied: champion.tied },
@@ -193,26 +171,22 @@ export default function ScoreProject() {
           ["comment", data.own?.comment ?? ""],
         ]);
   const { project, organisation, category } = data;
+  const backTo = `/jury?edition=${data.edition.year}#category-${encodeURIComponent(category.code)}`;
   return (
     <div className="stack">
-      <p>
-        <Link to={`/jury?edition=${data.edition.year}#category-${encodeURIComponent(category.code)}`}>
-          ← Jury ({category.code})
-        </Link>
-      </p>
-      <h1>{project.title || "(untitled)"}</h1>
-      <p className="muted">
-        <span className="code">{category.code}</span>
-        {category.name} · {organisation.name} · {data.edition.name}
-      </p>
+      <ExpertProjectHeader
+        back={{ to: backTo, label: <>← Jury ({category.code})</> }}
+        title={project.title}
+        category={category}
+        organisation={organisation.name}
+        edition={data.edition.name}
+      />
       {saved ? (
         <Notice kind="success">
           {saved === "complete"
             ? "Score saved: this project is scored."
             : "Draft saved. Complete every criterion and the comment before you submit the category."}{" "}
-          <Link to={`/jury?edition=${data.edition.year}#category-${encodeURIComponent(category.code)}`}>
-            Back to your categories
-          </Link>
+          <Link to={backTo}>Back to your categories</Link>
         </Notice>
       ) : null}
       {data.submitted ? (
@@ -232,22 +206,7 @@ export default function ScoreProject() {
             <dd>
               {organisation.name} ({organisation.stakeholder}), {organisation.country}, {organisation.region}
             </dd>
-            <dt>Country of implementation</dt>
-            <dd>{project.country}</dd>
-            <dt>Start year</dt>
-            <dd>{project.startYear ?? "—"}</dd>
-            <dt>Status</dt>
-            <dd>{project.implementation ?? "—"}</dd>
-            <dt>Project website</dt>
-            <dd>
-              {project.websiteHref ? (
-                <a href={project.websiteHref} rel="noopener noreferrer nofollow" target="_blank">
-                  {project.website}
-                </a>
-              ) : (
-                (project.website ?? "—")
-              )}
-            </dd>
+            <ProjectFactRows project={project} />
             <dt>Sustainable Development Goals</dt>
             <dd>{project.sdgs.length ? project.sdgs.join("; ") : "—"}</dd>
             <dt>Public vote</dt>

@@ -1,8 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import {
+  ExpertProjectHeader,
+  ProjectFactRows,
+  WebsiteLink,
+  organisationFacts,
+  projectFacts,
+} from "~/components/expert-project";
 import { CsrfInput, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
-import { countryName } from "~/domain/countries";
 import {
   decide,
   nextUndecided,
@@ -11,7 +17,6 @@ import {
   type DecisionSnapshot,
 } from "~/domain/nomination.server";
 import { formatInstant } from "~/domain/phases";
-import { REGION_LABELS } from "~/domain/regions";
 import { GDC_OBJECTIVES, SDGS, parseNumberList } from "~/domain/sdgs";
 import { countWords } from "~/domain/text";
 import {
@@ -22,13 +27,7 @@ import {
   REVIEW_CRITERIA,
   REVIEW_RULES,
 } from "~/schemas/nomination";
-import { STAKEHOLDER_LABELS } from "~/schemas/organisation";
-import {
-  IMPLEMENTATION_STATUS_LABELS,
-  LONG_ANSWER_FIELDS,
-  LONG_ANSWER_LABELS,
-  SHORT_DESCRIPTION_WORDS,
-} from "~/schemas/project";
+import { SHORT_DESCRIPTION_WORDS } from "~/schemas/project";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
 import { requireReviewer } from "~/utils/reviewer.server";
@@ -43,11 +42,6 @@ function projectIdFrom(raw: string | undefined): number {
   if (!raw || !/^[1-9]\d{0,8}$/.test(raw))
     throw new Response(NOT_FOUND, { status: 404, statusText: "Not Found" });
   return Number(raw);
-}
-
-/** Only http(s) addresses become links; anything else is shown as text. */
-function safeHref(url: string | null): string | null {
-  return url && /^https?:\/\//i.test(url) ? url : null;
 }
 
 function describe(s: DecisionSnapshot | null): string {
@@ -71,18 +65,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     categoryId: project.category_id,
   });
   const min = edition.min_long_answer_words;
+  const facts = projectFacts(project);
   return json({
     project: {
-      id: project.id,
-      title: project.title,
-      website: project.website,
-      websiteHref: safeHref(project.website),
-      country: countryName(project.country),
-      startYear: project.start_year,
-      implementation: project.implementation_status
-        ? IMPLEMENTATION_STATUS_LABELS[project.implementation_status]
-        : null,
-      shortDescription: project.short_description,
+      ...facts,
       shortWords: countWords(project.short_description),
       sdgs: parseNumberList(project.sdgs).map((n) => ({
         n,
@@ -92,12 +78,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         n,
         name: GDC_OBJECTIVES.find((g) => g.number === n)?.name ?? "",
       })),
-      longAnswers: LONG_ANSWER_FIELDS.map((f) => ({
-        field: f,
-        label: LONG_ANSWER_LABELS[f].label,
-        text: project[f],
-        words: countWords(project[f]),
-      })),
+      longAnswers: facts.longAnswers.map((a) => ({ ...a, words: countWords(a.text) })),
       submittedAt: project.submitted_at ? formatInstant(project.submitted_at, tz) : null,
     },
     minWords: min,
@@ -105,12 +86,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     edition: { year: edition.year, name: edition.name },
     category,
     organisation: {
-      name: organisation.name,
-      stakeholder: STAKEHOLDER_LABELS[organisation.stakeholder_type],
-      country: countryName(organisation.country),
-      region: REGION_LABELS[organisation.region],
+      ...organisationFacts(organisation),
       website: organisation.website,
-      websiteHref: safeHref(organisation.website),
       contact: organisation.contact_name,
     },
     decision: decision
@@ -212,16 +189,16 @@ export default function ReviewProject() {
   const canDecide = data.window.open && !data.conflict;
   return (
     <div className="stack">
-      <p>
-        <Link to={`/review?category=${encodeURIComponent(category.code)}`}>
-          ← Review queue ({category.code})
-        </Link>
-      </p>
-      <h1>{project.title || "(untitled)"}</h1>
-      <p className="muted">
-        <span className="code">{category.code}</span>
-        {category.name} · {organisation.name} · {data.edition.name}
-      </p>
+      <ExpertProjectHeader
+        back={{
+          to: `/review?category=${encodeURIComponent(category.code)}`,
+          label: <>← Review queue ({category.code})</>,
+        }}
+        title={project.title}
+        category={category}
+        organisation={organisation.name}
+        edition={data.edition.name}
+      />
       {saved ? (
         <Notice kind="success">
           {saved === "1" ? "Decision saved." : "The decision was already recorded; nothing changed."}{" "}
@@ -285,15 +262,11 @@ export default function ReviewProject() {
             <dt>Organisation</dt>
             <dd>
               {organisation.name} ({organisation.stakeholder}), {organisation.country}, {organisation.region}
-              {organisation.websiteHref ? (
+              {organisation.website ? (
                 <>
                   {" · "}
-                  <a href={organisation.websiteHref} rel="noopener noreferrer nofollow" target="_blank">
-                    {organisation.website}
-                  </a>
+                  <WebsiteLink url={organisation.website} />
                 </>
-              ) : organisation.website ? (
-                ` · ${organisation.website}`
               ) : null}
               <br />
               Contact person: {organisation.contact}
@@ -302,22 +275,7 @@ export default function ReviewProject() {
             <dd>
               {category.code} — {category.name}
             </dd>
-            <dt>Country of implementation</dt>
-            <dd>{project.country}</dd>
-            <dt>Start year</dt>
-            <dd>{project.startYear ?? "—"}</dd>
-            <dt>Status</dt>
-            <dd>{project.implementation ?? "—"}</dd>
-            <dt>Project website</dt>
-            <dd>
-              {project.websiteHref ? (
-                <a href={project.websiteHref} rel="noopener noreferrer nofollow" target="_blank">
-                  {project.website}
-                </a>
-              ) : (
-                (project.website ?? "—")
-              )}
-            </dd>
+            <ProjectFactRows project={project} />
             <dt>Sustainable Development Goals</dt>
             <dd>{project.sdgs.length ? project.sdgs.map((g) => `${g.n}. ${g.name}`).join("; ") : "—"}</dd>
             <dt>Global Digital Compact objectives</dt>

@@ -15,22 +15,31 @@ export interface SmtpReceiver {
   port: number;
   url: string;
   messages: ReceivedMail[];
+  /** Connection errors the server reported (a sender killed mid-session resets its connection). */
+  errors: Error[];
   /** Resolves with the first message (already received or yet to come) that matches. */
   waitFor(match: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
   /** Makes the server answer every message with this SMTP reply (e.g. 550) until cleared with null. */
   rejectWith(reply: { code: number; message: string } | null): void;
-  stop(): Promise<void>;
+  /**
+   * Stops like a relay going down: it stops listening at once, and the connections still open (a sender's
+   * pooled ones) get "421 Server shutting down" and are closed after `graceMs` (smtp-server's default is 30 s,
+   * during which a pooled sender would keep delivering through a "stopped" receiver).
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** A real SMTP receiver (smtp-server) on a random or given port; STARTTLS off (its built-in cert is expired). */
 export async function startSmtp(port = 0): Promise<SmtpReceiver> {
   const messages: ReceivedMail[] = [];
+  const errors: Error[] = [];
   const waiters: Array<{ match: (m: ReceivedMail) => boolean; resolve: (m: ReceivedMail) => void }> = [];
   let reject: { code: number; message: string } | null = null;
   const options: SMTPServerOptions = {
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
+    disableReverseLookup: true,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
@@ -62,13 +71,18 @@ export async function startSmtp(port = 0): Promise<SmtpReceiver> {
       });
     },
   };
+  // smtp-server keeps using this options object, and reads closeTimeout when it is closed.
   const server = new SMTPServer(options);
+  // Without a listener, an "error" event (ECONNRESET from a killed sender) would be thrown.
+  server.on("error", (e) => errors.push(e));
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
-  const actual = (server.server.address() as AddressInfo).port;
+  const address = server.server.address();
+  const actual = typeof address === "object" && address ? (address satisfies AddressInfo).port : port;
   return {
     port: actual,
     url: `smtp://127.0.0.1:${actual}`,
     messages,
+    errors,
     waitFor(match, timeoutMs = 15_000) {
       const found = messages.find(match);
       if (found) return Promise.resolve(found);
@@ -89,6 +103,9 @@ export async function startSmtp(port = 0): Promise<SmtpReceiver> {
     rejectWith(reply) {
       reject = reply;
     },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop(graceMs = 100) {
+      options.closeTimeout = graceMs;
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

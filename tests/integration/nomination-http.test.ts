@@ -1,176 +1,50 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scheduleWithPhaseOpen } from "../../app/domain/phases";
-import { createUser } from "../../app/domain/users.server";
-import { createSession } from "../../app/utils/session.server";
-import type { Role } from "../../db/schema";
+import { expertStagesWorld, signedIn, type ExpertStagesWorld } from "../fixtures/expert-stages";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
 import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
 
 const YEAR = 2035;
 const SCRIPT_TITLE = `<script>alert("pwned")</script> Skills`;
-const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(" ");
 
 /** Page text without the <!-- --> markers React puts between adjacent text nodes. */
 const read = async (res: Response) => (await res.text()).replaceAll("<!-- -->", "");
-
-type Browser = {
-  get(path: string): Promise<Response>;
-  post(path: string, fields: Record<string, string>): Promise<Response>;
-};
 
 for (const dialect of DIALECTS) {
   describe(`nomination over HTTP (${dialect})`, () => {
     let t: TestDb;
     let app: RunningApp;
     let smtp: SmtpReceiver;
-    const ids: Record<string, number> = {};
+    let ids: Record<string, number>;
     const projects: Record<string, number> = {};
     const contacts: Record<string, string> = {};
     let editionId: number;
     let cat: Record<string, number>;
-
-    async function makeUser(key: string, roles: Role[]): Promise<number> {
-      const user = await createUser(
-        {
-          email: `${key}@example.org`,
-          name: `User ${key}`,
-          password: "correct horse battery staple",
-          roles,
-          verified: true,
-          now: new Date(),
-        },
-        t.db,
-      );
-      if (!user) throw new Error(`could not create ${key}`);
-      ids[key] = user.id;
-      return user.id;
-    }
-
-    /** A browser signed in as `userId`: a real session row, the CSRF cookie from a first page view. */
-    async function as(userId: number): Promise<Browser> {
-      const client = new Client(app.url);
-      await client.get("/");
-      const { token } = await createSession(t.db, userId, { ip: "127.0.0.1", userAgent: "vitest" });
-      const headers = () => ({
-        Cookie: `wsis_csrf=${client.cookie("wsis_csrf") ?? ""}; wsis_session=${token}`,
-      });
-      return {
-        get: (path) => client.get(path, headers()),
-        post: (path, fields) => client.post(path, fields, headers()),
-      };
-    }
-
-    async function organisation(key: string, members: number[] = []): Promise<number> {
-      const now = new Date().toISOString();
-      contacts[key] = `contact-${key}@org.example`;
-      const row = await t.db
-        .insertInto("organisations")
-        .values({
-          name: `Org ${key}`,
-          stakeholder_type: "academia",
-          country: "CH",
-          region: "europe",
-          website: "javascript:alert(1)",
-          contact_name: `Contact ${key}`,
-          contact_email: contacts[key],
-          created_by: null,
-          created_at: now,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      for (const userId of members) {
-        await t.db
-          .insertInto("organisation_members")
-          .values({ organisation_id: row.id, user_id: userId, created_at: now })
-          .execute();
-      }
-      return row.id;
-    }
-
-    async function project(
-      key: string,
-      organisationId: number,
-      categoryId: number,
-      title: string,
-    ): Promise<number> {
-      const now = new Date().toISOString();
-      const row = await t.db
-        .insertInto("projects")
-        .values({
-          edition_id: editionId,
-          organisation_id: organisationId,
-          category_id: categoryId,
-          status: "submitted",
-          title,
-          website: null,
-          country: "CH",
-          start_year: 2021,
-          implementation_status: "completed",
-          short_description: words(170),
-          sdgs: "4",
-          gdc_objectives: "1",
-          action_line_linkage: words(55),
-          sdg_linkage: words(55),
-          gdc_linkage: words(55),
-          impact: words(55),
-          partnerships: words(55),
-          challenges: `${words(55)} <img src=x onerror=alert(1)>`,
-          fingerprint: `fp-${key}`,
-          title_normalised: key,
-          submitted_at: now,
-          created_at: now,
-          updated_at: now,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      projects[key] = row.id;
-      return row.id;
-    }
-
-    const count = async (table: "nomination_decisions" | "audit_log" | "outbox" | "expert_assignments") =>
-      Number(
-        (
-          await t.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    let w: ExpertStagesWorld;
+    const as = (userId: number) => signedIn(t.db, app.url, userId);
 
     beforeAll(async () => {
       t = await createTestDb(dialect);
       smtp = await startSmtp();
       app = await startApp({ databaseUrl: t.url, smtpUrl: smtp.url });
-      const rows = await t.db.selectFrom("categories").select(["id", "code"]).execute();
-      cat = Object.fromEntries(rows.map((r) => [r.code, r.id]));
-      await makeUser("organiser", ["organiser"]);
-      await makeUser("expert", ["expert", "voter"]);
-      await makeUser("expert2", ["expert"]);
-      await makeUser("voter", ["voter"]);
-      await makeUser("submitter", ["submitter"]);
-      const edition = await t.db
-        .insertInto("editions")
-        .values({
-          year: YEAR,
-          name: `WSIS Prizes ${YEAR}`,
-          timezone: "Europe/Zurich",
-          ...scheduleWithPhaseOpen("nomination", new Date()),
-          min_long_answer_words: 50,
-          created_at: new Date().toISOString(),
-          nominees_published_at: null,
-          results_published_at: null,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      editionId = edition.id;
-      const own = await organisation("own", [ids.expert]);
-      const a = await organisation("a");
-      const b = await organisation("b");
-      await project("script", a, cat.C4, SCRIPT_TITLE);
-      await project("plain", b, cat.C4, "Plain capacity project");
-      await project("own", own, cat.C4, "Own organisation project");
-      await project("other", a, cat.C9, "Media project of another category");
+      w = expertStagesWorld(t.db, new Date());
+      cat = await w.categories();
+      ids = await w.users({
+        organiser: ["organiser"],
+        expert: ["expert", "voter"],
+        expert2: ["expert"],
+        voter: ["voter"],
+        submitter: ["submitter"],
+      });
+      editionId = (await w.edition(YEAR, "nomination")).id;
+      for (const key of ["own", "a", "b"]) contacts[key] = `contact-${key}@org.example`;
+      const own = await w.organisation("Org own", { members: [ids.expert], contactEmail: contacts.own });
+      const a = await w.organisation("Org a", { contactEmail: contacts.a });
+      const b = await w.organisation("Org b", { contactEmail: contacts.b });
+      projects.script = await w.project(editionId, a, cat.C4, SCRIPT_TITLE);
+      projects.plain = await w.project(editionId, b, cat.C4, "Plain capacity project");
+      projects.own = await w.project(editionId, own, cat.C4, "Own organisation project");
+      projects.other = await w.project(editionId, a, cat.C9, "Media project of another category");
     });
 
     afterAll(async () => {
@@ -208,9 +82,9 @@ for (const dialect of DIALECTS) {
       expect((await expert.get("/admin/nomination")).status).toBe(403);
       for (const [path, fields] of posts.slice(1))
         expect((await expert.post(path, fields)).status, path).toBe(403);
-      expect(await count("nomination_decisions")).toBe(0);
-      expect(await count("expert_assignments")).toBe(0);
-      expect(await count("outbox")).toBe(0);
+      expect(await w.count("nomination_decisions")).toBe(0);
+      expect(await w.count("expert_assignments")).toBe(0);
+      expect(await w.count("outbox")).toBe(0);
     });
 
     it("lets an organiser assign experts to categories, audit-logged; a non-expert cannot be assigned", async () => {
@@ -268,7 +142,7 @@ for (const dialect of DIALECTS) {
         category: "x",
       });
       expect(bad.status).toBe(400);
-      expect(await count("expert_assignments")).toBe(2);
+      expect(await w.count("expert_assignments")).toBe(2);
     });
 
     it("shows an expert the queue of their categories only, never their own organisation's projects", async () => {
@@ -301,7 +175,7 @@ for (const dialect of DIALECTS) {
       // The other expert's category, seen from that expert: they cannot reach C4 either.
       const expert2 = await as(ids.expert2);
       expect((await expert2.post(`/review/${projects.script}`, { decision: "nominate" })).status).toBe(404);
-      expect(await count("nomination_decisions")).toBe(0);
+      expect(await w.count("nomination_decisions")).toBe(0);
     });
 
     it("shows the project in full beside the rules and criteria, with field errors for an incomplete rejection", async () => {
@@ -322,9 +196,9 @@ for (const dialect of DIALECTS) {
       ]) {
         expect(html).toContain(text);
       }
-      expect(html).toContain("170 words (150–200 required)");
+      expect(html).toContain("160 words (150–200 required)");
 
-      const audits = await count("audit_log");
+      const audits = await w.count("audit_log");
       const noReason = await expert.post(`/review/${projects.script}`, { decision: "reject", reason: "" });
       expect(noReason.status).toBe(400);
       expect(await read(noReason)).toContain("Choose the reason for rejecting this project.");
@@ -339,8 +213,8 @@ for (const dialect of DIALECTS) {
       expect(nothing.status).toBe(400);
       const csrf = await expert.post(`/review/${projects.script}`, { decision: "nominate", _csrf: "forged" });
       expect(csrf.status).toBe(403);
-      expect(await count("nomination_decisions")).toBe(0);
-      expect(await count("audit_log")).toBe(audits);
+      expect(await w.count("nomination_decisions")).toBe(0);
+      expect(await w.count("audit_log")).toBe(audits);
     });
 
     it("records a decision, audit-logged, and lets the expert change it", async () => {
@@ -412,7 +286,7 @@ for (const dialect of DIALECTS) {
       const refused = await organiser.post("/admin/nomination", { editionId: String(editionId) });
       expect(refused.status).toBe(409);
       expect(await read(refused)).toContain("2 submitted projects have no decision yet.");
-      expect(await count("outbox")).toBe(0);
+      expect(await w.count("outbox")).toBe(0);
 
       const published = await organiser.post("/admin/nomination", {
         editionId: String(editionId),
@@ -459,7 +333,7 @@ for (const dialect of DIALECTS) {
       expect(results.map((m) => m.to[0]).sort()).toEqual(
         [contacts.a, contacts.a, contacts.b, contacts.own].sort(),
       );
-      expect(await count("outbox")).toBe(4);
+      expect(await w.count("outbox")).toBe(4);
 
       // Decisions are frozen now.
       const expert = await as(ids.expert);

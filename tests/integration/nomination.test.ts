@@ -13,163 +13,29 @@ import {
   setExpertCategories,
   type Reviewer,
 } from "../../app/domain/nomination.server";
-import { scheduleWithPhaseOpen } from "../../app/domain/phases";
 import { DecisionFormSchema, QUEUE_PAGE_SIZE } from "../../app/schemas/nomination";
 import type { Db } from "../../db/client";
-import type { Edition, ProjectStatus, Role } from "../../db/schema";
+import type { Edition } from "../../db/schema";
 import { nominationResult } from "../../emails/templates/nomination-result";
+import { expertStagesWorld, type ExpertStagesWorld } from "../fixtures/expert-stages";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
 
 const NOW = new Date("2030-03-01T12:00:00.000Z");
 const APP_URL = "https://prizes.example.org";
 const SCRIPT_TITLE = `<script>alert("x")</script> & <b>bold</b>`;
 
-const words = (n: number, word = "word") => Array.from({ length: n }, (_, i) => `${word}${i}`).join(" ");
-
-/** A tiny world builder writing straight to the database. */
-function world(db: Db) {
-  let seq = 0;
-  return {
-    async user(name: string, roles: Role[]): Promise<number> {
-      seq++;
-      const row = await db
-        .insertInto("users")
-        .values({
-          email: `${name}-${seq}@example.org`,
-          email_canonical: `${name}-${seq}@example.org`,
-          name,
-          password_hash: "x",
-          email_verified_at: NOW.toISOString(),
-          created_at: NOW.toISOString(),
-          pending_email: null,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      for (const role of roles) {
-        await db
-          .insertInto("user_roles")
-          .values({ user_id: row.id, role, granted_by: null, created_at: NOW.toISOString() })
-          .execute();
-      }
-      return row.id;
-    },
-    async edition(year: number): Promise<Edition> {
-      return db
-        .insertInto("editions")
-        .values({
-          year,
-          name: `WSIS Prizes ${year}`,
-          timezone: "Europe/Zurich",
-          ...scheduleWithPhaseOpen("nomination", NOW),
-          min_long_answer_words: 50,
-          created_at: NOW.toISOString(),
-          nominees_published_at: null,
-          results_published_at: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    },
-    async organisation(name: string, members: number[] = []): Promise<number> {
-      seq++;
-      const row = await db
-        .insertInto("organisations")
-        .values({
-          name,
-          stakeholder_type: "civil_society",
-          country: "KE",
-          region: "africa",
-          website: null,
-          contact_name: `Contact of ${name}`,
-          contact_email: `contact-${seq}@org.example`,
-          created_by: null,
-          created_at: NOW.toISOString(),
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      for (const userId of members) {
-        await db
-          .insertInto("organisation_members")
-          .values({ organisation_id: row.id, user_id: userId, created_at: NOW.toISOString() })
-          .execute();
-      }
-      return row.id;
-    },
-    async project(
-      editionId: number,
-      organisationId: number,
-      categoryId: number,
-      title: string,
-      status: ProjectStatus = "submitted",
-    ) {
-      const row = await db
-        .insertInto("projects")
-        .values({
-          edition_id: editionId,
-          organisation_id: organisationId,
-          category_id: categoryId,
-          status,
-          title,
-          website: null,
-          country: "KE",
-          start_year: 2020,
-          implementation_status: "completed",
-          short_description: words(160),
-          sdgs: "1,4",
-          gdc_objectives: "1",
-          action_line_linkage: words(60),
-          sdg_linkage: words(60),
-          gdc_linkage: words(60),
-          impact: words(60),
-          partnerships: words(60),
-          challenges: words(60),
-          fingerprint: `fp-${title}-${organisationId}-${categoryId}`,
-          title_normalised: title.toLowerCase(),
-          submitted_at: status === "submitted" ? NOW.toISOString() : null,
-          created_at: NOW.toISOString(),
-          updated_at: NOW.toISOString(),
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      return row.id;
-    },
-    async assign(editionId: number, userId: number, categoryId: number) {
-      await db
-        .insertInto("expert_assignments")
-        .values({
-          edition_id: editionId,
-          user_id: userId,
-          category_id: categoryId,
-          stage: "nomination",
-          created_at: NOW.toISOString(),
-        })
-        .execute();
-    },
-  };
-}
-
 for (const dialect of DIALECTS) {
   describe(`nomination domain (${dialect})`, () => {
     let t: TestDb;
     let db: Db;
-    let w: ReturnType<typeof world>;
+    let w: ExpertStagesWorld;
     let cat: Record<string, number>;
-
-    const count = async (table: "audit_log" | "nomination_decisions" | "outbox" | "expert_assignments") =>
-      Number(
-        (
-          await db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
 
     beforeAll(async () => {
       t = await createTestDb(dialect);
       db = t.db;
-      w = world(db);
-      const rows = await db.selectFrom("categories").select(["id", "code"]).execute();
-      cat = Object.fromEntries(rows.map((r) => [r.code, r.id]));
+      w = expertStagesWorld(db, NOW);
+      cat = await w.categories();
     });
     afterAll(async () => {
       await t?.cleanup();
@@ -254,12 +120,12 @@ for (const dialect of DIALECTS) {
 
     describe("assignments", () => {
       it("assigns and unassigns experts by category, audit-logged; only expert-role holders can be assigned", async () => {
-        const edition = await w.edition(2040);
+        const edition = await w.edition(2040, "nomination");
         const organiser = await w.user("Olga", ["organiser"]);
         const expert = await w.user("Esther", ["expert"]);
         const voter = await w.user("Victor", ["voter"]);
 
-        const auditBefore = await count("audit_log");
+        const auditBefore = await w.count("audit_log");
         const r1 = await setExpertCategories(
           db,
           organiser,
@@ -303,14 +169,14 @@ for (const dialect of DIALECTS) {
           NOW,
         );
         expect(same).toEqual({ ok: true, added: [], removed: [] });
-        expect(await count("audit_log")).toBe(auditBefore + 2);
+        expect(await w.count("audit_log")).toBe(auditBefore + 2);
 
         const list = await expertAssignments(db, edition.id);
         expect(list.find((e) => e.id === expert)).toMatchObject({ isExpert: true });
         expect(list.find((e) => e.id === expert)?.categoryIds.sort()).toEqual([cat.C4, cat.C9].sort());
         expect(list.some((e) => e.id === voter)).toBe(false);
 
-        const assignments = await count("expert_assignments");
+        const assignments = await w.count("expert_assignments");
         const refused = await setExpertCategories(
           db,
           organiser,
@@ -347,8 +213,8 @@ for (const dialect of DIALECTS) {
           ok: false,
           status: 404,
         });
-        expect(await count("expert_assignments")).toBe(assignments);
-        expect(await count("audit_log")).toBe(auditBefore + 2);
+        expect(await w.count("expert_assignments")).toBe(assignments);
+        expect(await w.count("audit_log")).toBe(auditBefore + 2);
 
         // An expert who loses the role keeps assignments until removed, and can always be unassigned.
         await db.deleteFrom("user_roles").where("user_id", "=", expert).execute();
@@ -390,33 +256,29 @@ for (const dialect of DIALECTS) {
       let p: Record<string, number>;
 
       beforeAll(async () => {
-        edition = await w.edition(2041);
+        edition = await w.edition(2041, "nomination");
         organiser = await w.user("Olga", ["organiser"]);
         expert = await w.user("Esther", ["expert"]);
         otherExpert = await w.user("Ernesto", ["expert"]);
-        ownOrg = await w.organisation("Esther's own NGO", [expert, organiser]);
+        ownOrg = await w.organisation("Esther's own NGO", { members: [expert, organiser] });
         const a = await w.organisation("Alpha");
         const b = await w.organisation("Beta");
-        await w.assign(edition.id, expert, cat.C4);
-        await w.assign(edition.id, expert, cat.C5);
-        await w.assign(edition.id, otherExpert, cat.C9);
+        await w.assign(edition.id, expert, cat.C4, "nomination");
+        await w.assign(edition.id, expert, cat.C5, "nomination");
+        await w.assign(edition.id, otherExpert, cat.C9, "nomination");
         p = {
           c4a: await w.project(edition.id, a, cat.C4, "Alpha skills"),
           c4b: await w.project(edition.id, b, cat.C4, SCRIPT_TITLE),
           c4own: await w.project(edition.id, ownOrg, cat.C4, "Own skills"),
-          c4draft: await w.project(
-            edition.id,
-            await w.organisation("Gamma"),
-            cat.C4,
-            "Draft skills",
-            "draft",
-          ),
+          c4draft: await w.project(edition.id, await w.organisation("Gamma"), cat.C4, "Draft skills", {
+            status: "draft",
+          }),
           c4withdrawn: await w.project(
             edition.id,
             await w.organisation("Delta"),
             cat.C4,
             "Withdrawn skills",
-            "withdrawn",
+            { status: "withdrawn" },
           ),
           c5a: await w.project(edition.id, a, cat.C5, "Alpha security"),
           c9a: await w.project(edition.id, a, cat.C9, "Alpha media"),
@@ -504,7 +366,7 @@ for (const dialect of DIALECTS) {
       });
 
       it("refuses, writing nothing, another category, an own-organisation project, a draft, a missing project", async () => {
-        const before = [await count("nomination_decisions"), await count("audit_log")];
+        const before = [await w.count("nomination_decisions"), await w.count("audit_log")];
         const input = { decision: "nominate" } as const;
         expect(await decide(db, asExpert(), p.c9a, input, NOW)).toMatchObject({ ok: false, status: 404 });
         expect(await decide(db, asExpert(), p.c4own, input, NOW)).toMatchObject({ ok: false, status: 404 });
@@ -525,7 +387,7 @@ for (const dialect of DIALECTS) {
           status: 400,
           field: "reason_text",
         });
-        expect([await count("nomination_decisions"), await count("audit_log")]).toEqual(before);
+        expect([await w.count("nomination_decisions"), await w.count("audit_log")]).toEqual(before);
       });
 
       it("records a decision and each change with before/after in the audit log; repeating it writes nothing", async () => {
@@ -590,12 +452,12 @@ for (const dialect of DIALECTS) {
           decided_at: later.toISOString(),
         });
 
-        const audits = await count("audit_log");
+        const audits = await w.count("audit_log");
         expect(await decide(db, asExpert(), p.c4a, { decision: "nominate" }, later)).toMatchObject({
           ok: true,
           changed: false,
         });
-        expect(await count("audit_log")).toBe(audits);
+        expect(await w.count("audit_log")).toBe(audits);
 
         const r3 = await decide(
           db,
@@ -634,7 +496,7 @@ for (const dialect of DIALECTS) {
       it("allows decisions from the closing instant of submission; experts until nomination closes, organisers until publication", async () => {
         const subClose = new Date(edition.submission_closes_at);
         const nomClose = new Date(edition.nomination_closes_at);
-        const before = [await count("nomination_decisions"), await count("audit_log")];
+        const before = [await w.count("nomination_decisions"), await w.count("audit_log")];
         const early = await decide(
           db,
           asExpert(),
@@ -650,7 +512,7 @@ for (const dialect of DIALECTS) {
         const late = await decide(db, asExpert(), p.c5a, { decision: "nominate" }, nomClose);
         expect(late).toMatchObject({ ok: false, status: 409 });
         expect(late.ok ? "" : late.message).toMatch(/nomination phase closed/);
-        expect([await count("nomination_decisions"), await count("audit_log")]).toEqual(before);
+        expect([await w.count("nomination_decisions"), await w.count("audit_log")]).toEqual(before);
 
         expect(await decide(db, asExpert(), p.c5a, { decision: "nominate" }, subClose)).toMatchObject({
           ok: true,
@@ -683,10 +545,10 @@ for (const dialect of DIALECTS) {
       };
 
       beforeAll(async () => {
-        edition = await w.edition(2042);
+        edition = await w.edition(2042, "nomination");
         organiser = await w.user("Olga", ["organiser"]);
         expert = await w.user("Esther", ["expert"]);
-        await w.assign(edition.id, expert, cat.C2);
+        await w.assign(edition.id, expert, cat.C2, "nomination");
         const a = await w.organisation("Alpha & Co");
         const b = await w.organisation("Beta");
         const c = await w.organisation("Gamma");
@@ -694,7 +556,7 @@ for (const dialect of DIALECTS) {
           nominee: await w.project(edition.id, a, cat.C2, SCRIPT_TITLE),
           rejected: await w.project(edition.id, b, cat.C2, "Beta network"),
           undecided: await w.project(edition.id, c, cat.C2, "Gamma network"),
-          draft: await w.project(edition.id, c, cat.C3, "Gamma draft", "draft"),
+          draft: await w.project(edition.id, c, cat.C3, "Gamma draft", { status: "draft" }),
         };
         await decide(db, { userId: expert, organiser: false }, p.nominee, { decision: "nominate" }, NOW);
         await decide(
@@ -735,7 +597,7 @@ for (const dialect of DIALECTS) {
       });
 
       it("refuses before submission closes, and while projects are undecided unless told to publish anyway", async () => {
-        const snapshot = async () => [await count("outbox"), await count("audit_log")];
+        const snapshot = async () => [await w.count("outbox"), await w.count("audit_log")];
         const before = await snapshot();
         const early = await publishNominees(
           db,
@@ -874,7 +736,7 @@ for (const dialect of DIALECTS) {
       });
 
       it("freezes every decision once published", async () => {
-        const before = [await count("nomination_decisions"), await count("audit_log")];
+        const before = [await w.count("nomination_decisions"), await w.count("audit_log")];
         const later = new Date(NOW.getTime() + 1000);
         const expertTry = await decide(
           db,
@@ -897,11 +759,11 @@ for (const dialect of DIALECTS) {
           ok: false,
           status: 409,
         });
-        expect([await count("nomination_decisions"), await count("audit_log")]).toEqual(before);
+        expect([await w.count("nomination_decisions"), await w.count("audit_log")]).toEqual(before);
       });
 
       it("lets only one of two simultaneous publications through", async () => {
-        const e2 = await w.edition(2043);
+        const e2 = await w.edition(2043, "nomination");
         const org = await w.organisation("Solo");
         const pid = await w.project(e2.id, org, cat["C7-EGOV"], "Solo project");
         await decide(db, { userId: organiser, organiser: true }, pid, { decision: "nominate" }, NOW);
@@ -927,9 +789,9 @@ for (const dialect of DIALECTS) {
 
     describe("queue pagination", () => {
       it("pages the queue by QUEUE_PAGE_SIZE and clamps a page beyond the end", async () => {
-        const edition = await w.edition(2044);
+        const edition = await w.edition(2044, "nomination");
         const expert = await w.user("Pat", ["expert"]);
-        await w.assign(edition.id, expert, cat.C6);
+        await w.assign(edition.id, expert, cat.C6, "nomination");
         const ids: number[] = [];
         for (let i = 0; i < QUEUE_PAGE_SIZE + 3; i++) {
           ids.push(await w.project(edition.id, await w.organisation(`Org ${i}`), cat.C6, `Project ${i}`));

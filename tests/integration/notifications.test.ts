@@ -14,11 +14,11 @@ import { createMailer, type Mailer } from "../../emails/transport";
 import { startWorkers } from "../../workers/index";
 import type { JobDeps } from "../../workers/jobs/deps";
 import { LEASE_MS } from "../../workers/jobs/send-email";
-import { closeQueues, createQueues, emailJobId, type JobQueues } from "../../workers/queues";
+import { sweepOutbox } from "../../workers/jobs/sweep-outbox";
+import { closeQueues, createQueues, emailJobId, retryEmailJobId, type JobQueues } from "../../workers/queues";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import { readyContest } from "../helpers/results-fixtures";
 import { startSmtp, type ReceivedMail, type SmtpReceiver } from "../helpers/smtp";
-import { startRelay } from "../helpers/smtp-relay";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "";
 const savedEnv = { ...process.env };
@@ -112,6 +112,21 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     );
   }
 
+  /**
+   * Starts the workers and publishes a contest of three award emails while the receiver refuses every message
+   * with a 550 reply; resolves once the three rows are failed.
+   */
+  async function publishRefused() {
+    await start();
+    smtp.rejectWith({ code: 550, message: "5.1.1 Mailbox unavailable" });
+    const { edition } = await readyContest(t.db, { now: new Date(), codes: ["C4"], perCategory: 2 });
+    expect(
+      await publishResults(t.db, { editionId: edition.id, actorUserId: null }, new Date()),
+    ).toMatchObject({ ok: true, emails: 3 });
+    const failed = await waitForRows((all) => all.length === 3 && all.every((r) => r.status === "failed"));
+    return { edition, failed };
+  }
+
   /** Messages per outbox row. */
   function tally(messages: readonly ReceivedMail[]): Map<number, number> {
     const out = new Map<number, number>();
@@ -179,13 +194,8 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
   });
 
   it("the SMTP receiver stopped while sending: everything is delivered once it is back, nothing twice", async () => {
-    // A receiver that really goes away: pooled connections are closed with 421, new ones are refused.
-    let relay = await startRelay();
     const earlier: ReceivedMail[] = [];
-    const relayMailer = createMailer({ smtpUrl: relay.url });
-    cleanups.push(() => relayMailer.close());
-    cleanups.push(() => relay.stop());
-    await start({ mailer: relayMailer });
+    await start();
     const { edition } = await readyContest(t.db, {
       now: new Date(),
       codes: ["C1", "C2", "C3", "C4", "C5", "C6"],
@@ -196,13 +206,14 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     });
     expect(outcome).toMatchObject({ ok: true, emails: 36 });
 
-    await vi.waitFor(() => expect(relay.messages.length).toBeGreaterThanOrEqual(5), {
+    await vi.waitFor(() => expect(smtp.messages.length).toBeGreaterThanOrEqual(5), {
       timeout: 20_000,
       interval: 5,
     });
-    const port = relay.port;
-    await relay.stop(50);
-    earlier.push(...relay.messages);
+    // A receiver that really goes away: pooled connections are closed with 421, new ones are refused.
+    const port = smtp.port;
+    await smtp.stop(50);
+    earlier.push(...smtp.messages);
     expect(earlier.length).toBeLessThan(36); // stopped mid-batch
 
     // While it is down, attempts fail with connection errors and stay queued for a retry.
@@ -212,9 +223,9 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     expect(waiting.every((r) => r.status !== "failed")).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
 
-    relay = await startRelay(port);
+    smtp = await startSmtp(port); // afterEach stops this one
     const all = await waitForRows((list) => list.every((r) => r.status === "sent"), 60_000);
-    const received = [...earlier, ...relay.messages];
+    const received = [...earlier, ...smtp.messages];
     const perRow = tally(received);
     expect([...perRow.keys()].sort((a, b) => a - b)).toEqual(all.map((r) => r.id));
     expect([...perRow.values()].every((n) => n === 1)).toBe(true);
@@ -223,16 +234,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
   });
 
   it("a 550 reply marks the recipient failed with the reply and is not retried; retry failed sends it later", async () => {
-    await start();
-    smtp.rejectWith({ code: 550, message: "5.1.1 Mailbox unavailable" });
-    const { edition } = await readyContest(t.db, { now: new Date(), codes: ["C4"], perCategory: 2 });
-    expect(
-      await publishResults(t.db, { editionId: edition.id, actorUserId: null }, new Date()),
-    ).toMatchObject({
-      ok: true,
-      emails: 3,
-    });
-    const failed = await waitForRows((all) => all.length === 3 && all.every((r) => r.status === "failed"));
+    const { edition, failed } = await publishRefused();
     for (const r of failed) {
       expect(r.attempts).toBe(1);
       expect(r.last_error).toMatch(/550/);
@@ -259,12 +261,42 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     expect(new Set(smtp.messages.map(rowOf)).size).toBe(3);
   });
 
+  it("a retry of failed emails whose enqueue was lost: the sweeper sends them under the retry's job id", async () => {
+    const { edition, failed } = await publishRefused();
+    for (const r of failed) {
+      const job = await queues.queue("send-email").getJob(emailJobId(r.id));
+      expect(await job?.getState()).toBe("failed"); // kept by BullMQ under email-<id>
+    }
+
+    // The organiser retries, but the jobs never reach Redis (it was down at that moment).
+    smtp.rejectWith(null);
+    const lost: DispatchJobs = async () => {};
+    expect(
+      await retryFailed(t.db, { editionId: edition.id, actorUserId: null }, new Date(), { dispatch: lost }),
+    ).toEqual({ retried: 3 });
+    const requeued = await rows();
+    expect(requeued.map((r) => [r.status, r.attempts, r.last_error, r.sent_at])).toEqual(
+      failed.map(() => ["queued", 1, null, null]),
+    );
+
+    // A sweep a minute later re-enqueues them under the job ids the retry used, so they are sent once each.
+    const later = new Date(Date.now() + 2 * 60_000);
+    expect(await sweepOutbox({ ...deps, now: () => later, enqueue: queues.add })).toBe(3);
+    const sent = await waitForRows((all) => all.every((r) => r.status === "sent"));
+    expect(sent.every((r) => r.attempts === 2)).toBe(true);
+    for (const r of sent) {
+      const job = await queues.queue("send-email").getJob(retryEmailJobId(r.id, 1));
+      expect(job?.data).toEqual({ outboxId: r.id });
+    }
+    expect(smtp.messages).toHaveLength(3);
+    expect(new Set(smtp.messages.map(rowOf)).size).toBe(3);
+
+    // Sweeping again finds nothing queued.
+    expect(await sweepOutbox({ ...deps, now: () => later, enqueue: queues.add })).toBe(0);
+  });
+
   it("a worker process killed mid-batch: a new worker delivers the rest, no duplicate beyond a message already accepted", async () => {
-    // The receiver keeps the connection reset the killed process causes (startSmtp would throw it).
-    const relay = await startRelay();
-    cleanups.push(() => relay.stop());
-    const relayMailer = createMailer({ smtpUrl: relay.url });
-    cleanups.push(() => relayMailer.close());
+    // The receiver records the connection reset the killed process causes (smtp.errors).
     const { edition } = await readyContest(t.db, {
       now: new Date(),
       codes: ["C1", "C2", "C3", "C4", "C5", "C6", "C7-EGOV", "C8"],
@@ -284,7 +316,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
           DATABASE_URL: t.url,
           REDIS_URL: redisUrl,
           REDIS_PREFIX: prefix,
-          SMTP_URL: relay.url,
+          SMTP_URL: smtp.url,
           SEND_EMAIL_CONCURRENCY: "1",
           LOG_LEVEL: "error",
         },
@@ -297,7 +329,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     cleanups.push(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     });
-    await vi.waitFor(() => expect(relay.messages.length, output.join("")).toBeGreaterThanOrEqual(8), {
+    await vi.waitFor(() => expect(smtp.messages.length, output.join("")).toBeGreaterThanOrEqual(8), {
       timeout: 30_000,
       interval: 2,
     });
@@ -306,7 +338,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     expect(await exited).toBeNull(); // exit code null: killed by the signal
 
     const atKill = await rows();
-    const receivedAtKill = new Set(relay.messages.map(rowOf));
+    const receivedAtKill = new Set(smtp.messages.map(rowOf));
     // Claimed by the dead worker and not marked sent: its message may or may not have reached the receiver.
     const inFlight = atKill.filter((r) => r.status === "queued" && r.sent_at !== null).map((r) => r.id);
     expect(inFlight.length).toBeLessThanOrEqual(1);
@@ -314,9 +346,9 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
 
     // A new worker. Its clock is past the dead worker's lease on the row it held (5 minutes in production);
     // BullMQ hands the dead worker's active job over once its lock expires (about 30 s).
-    await start({ mailer: relayMailer, now: () => new Date(Date.now() + LEASE_MS + 1000) });
+    await start({ now: () => new Date(Date.now() + LEASE_MS + 1000) });
     const all = await waitForRows((list) => list.every((r) => r.status === "sent"), 100_000);
-    const perRow = tally(relay.messages);
+    const perRow = tally(smtp.messages);
     expect([...perRow.keys()].sort((a, b) => a - b)).toEqual(all.map((r) => r.id));
     const duplicates = [...perRow].filter(([, n]) => n > 1).map(([id]) => id);
     expect(duplicates.length).toBeLessThanOrEqual(1);
@@ -325,6 +357,6 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
       expect(receivedAtKill.has(id)).toBe(true);
       expect(perRow.get(id)).toBe(2);
     }
-    expect(relay.messages.length).toBe(48 + duplicates.length);
+    expect(smtp.messages.length).toBe(48 + duplicates.length);
   }, 150_000);
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import type { Job } from "bullmq";
+import type { Job, JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { dispatchOutbox, queueEmail } from "../../app/domain/outbox.server";
@@ -10,6 +10,7 @@ import { createMailer, type Mailer } from "../../emails/transport";
 import { startWorkers, type RunningWorkers } from "../../workers/index";
 import type { JobDeps } from "../../workers/jobs/deps";
 import { LEASE_MS, REDACTED_BODY, RowBusyError, sendEmail } from "../../workers/jobs/send-email";
+import { sweepOutbox } from "../../workers/jobs/sweep-outbox";
 import { closeQueues, createQueues, emailJobId, type JobQueues } from "../../workers/queues";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
@@ -112,6 +113,13 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
       },
       { timeout: 20_000, interval: 50 },
     );
+  }
+
+  /** Enqueues row `id`'s delivery job as dispatchOutbox() does (same job id), with test-sized retries. */
+  async function addDeliveryJob(id: number, retries: Pick<JobsOptions, "attempts" | "backoff">) {
+    await queues
+      .queue("send-email")
+      .add("send-email", { outboxId: id }, { jobId: emailJobId(id), ...retries });
   }
 
   const sentTo = (subject: string) => smtp.messages.filter((m) => m.subject === subject);
@@ -248,14 +256,8 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     await smtp.stop();
     const { id, subject } = await queueTestEmail();
     if (id === null) throw new Error("no row");
-    // Same job id as dispatchOutbox() uses, with a test-sized backoff instead of the default 2 s, 4 s, 8 s …
-    await queues
-      .queue("send-email")
-      .add(
-        "send-email",
-        { outboxId: id },
-        { jobId: emailJobId(id), attempts: 20, backoff: { type: "exponential", delay: 100 } },
-      );
+    // A test-sized backoff instead of the default 2 s, 4 s, 8 s …
+    await addDeliveryJob(id, { attempts: 20, backoff: { type: "exponential", delay: 100 } });
 
     const failing = await waitForRow(id, (r) => r.attempts >= 2);
     expect(failing.status).toBe("queued");
@@ -279,13 +281,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     await smtp.stop();
     const { id } = await queueTestEmail();
     if (id === null) throw new Error("no row");
-    await queues
-      .queue("send-email")
-      .add(
-        "send-email",
-        { outboxId: id },
-        { jobId: emailJobId(id), attempts: 2, backoff: { type: "fixed", delay: 50 } },
-      );
+    await addDeliveryJob(id, { attempts: 2, backoff: { type: "fixed", delay: 50 } });
     const failed = await waitForRow(id, (r) => r.status === "failed");
     expect(failed.attempts).toBe(2);
     expect(failed.last_error).toMatch(/ECONNREFUSED|connect/i);
@@ -340,6 +336,23 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     expect((await row(fresh.id)).status).toBe("queued");
     expect(await queues.queue("send-email").getJob(emailJobId(fresh.id))).toBeUndefined();
     expect(sentTo(fresh.subject)).toHaveLength(0);
+  });
+
+  it("the sweeper adds no second job for a row its delivery job is retrying", async () => {
+    await smtp.stop();
+    const { id } = await queueTestEmail({ now: new Date(Date.now() - 5 * 60_000) });
+    if (id === null) throw new Error("no row");
+    // The first attempt fails; the next one waits a minute (longer than this test).
+    await addDeliveryJob(id, { attempts: 5, backoff: { type: "fixed", delay: 60_000 } });
+    await waitForJob(emailJobId(id), (j, state) => state === "delayed" && j.attemptsMade === 1);
+    const waiting = await row(id);
+    expect([waiting.status, waiting.attempts, waiting.sent_at]).toEqual(["queued", 1, null]);
+    expect(waiting.last_error).toMatch(/ECONNREFUSED|connect/i);
+
+    expect(await sweepOutbox({ ...deps, enqueue: queues.add })).toBe(1);
+    const jobs = await queues.queue("send-email").getJobs();
+    expect(jobs.map((j) => j.id)).toEqual([emailJobId(id)]);
+    smtp = await startSmtp(); // afterEach stops it
   });
 
   it("does not hang a request when Redis is down: the row waits for the sweeper", async () => {

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scheduleWithPhaseOpen } from "../../app/domain/phases";
-import { createUser } from "../../app/domain/users.server";
 import { CRITERIA } from "../../app/schemas/selection";
-import { createSession } from "../../app/utils/session.server";
-import type { Role } from "../../db/schema";
+import { expertStagesWorld, signedIn, type ExpertStagesWorld } from "../fixtures/expert-stages";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
 
@@ -19,231 +16,59 @@ const scoreForm = (value: string, comment: string, intent = "save"): Record<stri
   ...Object.fromEntries(CRITERIA.map((c) => [`score_${c}`, value])),
 });
 
-type Browser = {
-  get(path: string): Promise<Response>;
-  post(path: string, fields: Record<string, string>): Promise<Response>;
-};
-
 for (const dialect of DIALECTS) {
   describe(`selection over HTTP (${dialect})`, () => {
     let t: TestDb;
     let app: RunningApp;
-    const ids: Record<string, number> = {};
+    let ids: Record<string, number>;
     const p: Record<string, number> = {};
     let editionId: number;
     let cat: Record<string, number>;
+    let w: ExpertStagesWorld;
+    const as = (userId: number) => signedIn(t.db, app.url, userId);
 
-    async function makeUser(key: string, roles: Role[]): Promise<number> {
-      const user = await createUser(
-        {
-          email: `${key}@example.org`,
-          name: `User ${key}`,
-          password: "correct horse battery staple",
-          roles,
-          verified: true,
-          now: new Date(),
-        },
-        t.db,
-      );
-      if (!user) throw new Error(`could not create ${key}`);
-      ids[key] = user.id;
-      return user.id;
-    }
-
-    /** A browser signed in as `userId`: a real session row, the CSRF cookie from a first page view. */
-    async function as(userId: number): Promise<Browser> {
-      const client = new Client(app.url);
-      await client.get("/");
-      const { token } = await createSession(t.db, userId, { ip: "127.0.0.1", userAgent: "vitest" });
-      const headers = () => ({
-        Cookie: `wsis_csrf=${client.cookie("wsis_csrf") ?? ""}; wsis_session=${token}`,
-      });
-      return {
-        get: (path) => client.get(path, headers()),
-        post: (path, fields) => client.post(path, fields, headers()),
-      };
-    }
-
-    async function organisation(key: string, members: number[] = []): Promise<number> {
-      const now = new Date().toISOString();
-      const row = await t.db
-        .insertInto("organisations")
-        .values({
-          name: `Org ${key}`,
-          stakeholder_type: "academia",
-          country: "CH",
-          region: "europe",
-          website: null,
-          contact_name: `Contact ${key}`,
-          contact_email: `contact-${key}@org.example`,
-          created_by: null,
-          created_at: now,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      for (const userId of members) {
-        await t.db
-          .insertInto("organisation_members")
-          .values({ organisation_id: row.id, user_id: userId, created_at: now })
-          .execute();
-      }
-      return row.id;
-    }
-
-    async function project(key: string, organisationId: number, categoryId: number, title: string) {
-      const now = new Date().toISOString();
-      const row = await t.db
-        .insertInto("projects")
-        .values({
-          edition_id: editionId,
-          organisation_id: organisationId,
-          category_id: categoryId,
-          status: "submitted",
-          title,
-          website: "javascript:alert(1)",
-          country: "CH",
-          start_year: 2021,
-          implementation_status: "completed",
-          short_description: `Short description of ${key}.`,
-          sdgs: "4",
-          gdc_objectives: "1",
-          action_line_linkage: "Linkage.",
-          sdg_linkage: "SDGs.",
-          gdc_linkage: "GDC.",
-          impact: "Impact.",
-          partnerships: "Partners.",
-          challenges: "Challenges.",
-          fingerprint: `fp-${key}`,
-          title_normalised: key,
-          submitted_at: now,
-          created_at: now,
-          updated_at: now,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      await t.db
-        .insertInto("nomination_decisions")
-        .values({
-          project_id: row.id,
-          decision: "nominate",
-          reason: null,
-          reason_text: null,
-          decided_by: null,
-          decided_at: now,
-        })
-        .execute();
-      p[key] = row.id;
-    }
-
-    const count = async (
-      table:
-        | "selection_scores"
-        | "selection_submissions"
-        | "conflicts"
-        | "winners"
-        | "audit_log"
-        | "expert_assignments",
-    ) =>
-      Number(
-        (
-          await t.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
     const counts = async () =>
       Promise.all(
         (["selection_scores", "selection_submissions", "conflicts", "winners", "audit_log"] as const).map(
-          count,
+          (table) => w.count(table),
         ),
       );
 
     beforeAll(async () => {
       t = await createTestDb(dialect);
       app = await startApp({ databaseUrl: t.url });
-      const rows = await t.db.selectFrom("categories").select(["id", "code"]).execute();
-      cat = Object.fromEntries(rows.map((r) => [r.code, r.id]));
-      await makeUser("organiser", ["organiser"]);
-      await makeUser("expertA", ["expert"]);
-      await makeUser("expertB", ["expert", "voter"]);
-      await makeUser("expertX", ["expert"]);
-      await makeUser("voter", ["voter"]);
-      await makeUser("submitter", ["submitter"]);
-      const now = new Date();
-      const edition = await t.db
-        .insertInto("editions")
-        .values({
-          year: YEAR,
-          name: `WSIS Prizes ${YEAR}`,
-          timezone: "Europe/Zurich",
-          ...scheduleWithPhaseOpen("selection", now),
-          min_long_answer_words: 50,
-          created_at: now.toISOString(),
-          nominees_published_at: now.toISOString(),
-          results_published_at: null,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      editionId = edition.id;
-      await project("P1", await organisation("1"), cat.C4, `<script>alert("x")</script> Skills`);
-      await project("P2", await organisation("2"), cat.C4, "Second champion");
-      await project("P3", await organisation("3", [ids.expertA]), cat.C4, "Own organisation champion");
-      await project("P4", await organisation("4"), cat.C4, "Conflicted champion");
-      await project("P5", await organisation("5"), cat.C4, "Sixth place, not a champion");
-      await project("Q1", await organisation("6"), cat.C9, "Media champion");
-      const run = await t.db
-        .insertInto("tally_runs")
-        .values({
-          edition_id: editionId,
-          trigger: "close",
-          votes_counted: 100,
-          valid_votes: 100,
-          started_at: now.toISOString(),
-          finished_at: now.toISOString(),
-          requested_by: null,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      const results: Array<[string, number, number, number, boolean]> = [
-        ["P1", cat.C4, 40, 1, true],
-        ["P2", cat.C4, 30, 2, true],
-        ["P3", cat.C4, 20, 3, true],
-        ["P4", cat.C4, 10, 4, true],
-        ["P5", cat.C4, 0, 6, false],
-        ["Q1", cat.C9, 5, 1, true],
-      ];
-      await t.db
-        .insertInto("tally_results")
-        .values(
-          results.map(([key, categoryId, votes, rank, champion]) => ({
-            run_id: run.id,
-            project_id: p[key],
-            category_id: categoryId,
-            cast_votes: votes,
-            valid_votes: votes,
-            rank,
-            champion: champion ? 1 : 0,
-            tied_at_cutoff: 0,
-          })),
-        )
-        .execute();
-      for (const [key, code] of [
-        ["expertA", "C4"],
-        ["expertB", "C4"],
-        ["expertX", "C9"],
-      ]) {
-        await t.db
-          .insertInto("expert_assignments")
-          .values({
-            edition_id: editionId,
-            user_id: ids[key],
-            category_id: cat[code],
-            stage: "selection",
-            created_at: now.toISOString(),
-          })
-          .execute();
-      }
+      w = expertStagesWorld(t.db, new Date());
+      cat = await w.categories();
+      ids = await w.users({
+        organiser: ["organiser"],
+        expertA: ["expert"],
+        expertB: ["expert", "voter"],
+        expertX: ["expert"],
+        voter: ["voter"],
+        submitter: ["submitter"],
+      });
+      editionId = (await w.edition(YEAR, "selection")).id;
+      const champion = async (key: string, categoryId: number, title: string, members: number[] = []) => {
+        const organisation = await w.organisation(`Org of ${key}`, { members });
+        p[key] = await w.project(editionId, organisation, categoryId, title, { nominated: true });
+      };
+      await champion("P1", cat.C4, `<script>alert("x")</script> Skills`);
+      await champion("P2", cat.C4, "Second champion");
+      await champion("P3", cat.C4, "Own organisation champion", [ids.expertA]);
+      await champion("P4", cat.C4, "Conflicted champion");
+      await champion("P5", cat.C4, "Sixth place, not a champion");
+      await champion("Q1", cat.C9, "Media champion");
+      await w.tally(editionId, [
+        { projectId: p.P1, categoryId: cat.C4, votes: 40, rank: 1, champion: true },
+        { projectId: p.P2, categoryId: cat.C4, votes: 30, rank: 2, champion: true },
+        { projectId: p.P3, categoryId: cat.C4, votes: 20, rank: 3, champion: true },
+        { projectId: p.P4, categoryId: cat.C4, votes: 10, rank: 4, champion: true },
+        { projectId: p.P5, categoryId: cat.C4, votes: 0, rank: 6, champion: false },
+        { projectId: p.Q1, categoryId: cat.C9, votes: 5, rank: 1, champion: true },
+      ]);
+      await w.assign(editionId, ids.expertA, cat.C4, "selection");
+      await w.assign(editionId, ids.expertB, cat.C4, "selection");
+      await w.assign(editionId, ids.expertX, cat.C9, "selection");
     });
 
     afterAll(async () => {
@@ -397,7 +222,7 @@ for (const dialect of DIALECTS) {
       expect(refusedHtml).toContain("2 of 3 are not complete yet");
       expect(refusedHtml).toContain("Second champion");
       expect((await a.post("/jury?index", { editionId: "x", categoryId: "<b>" })).status).toBe(400);
-      expect(await count("selection_submissions")).toBe(0);
+      expect(await w.count("selection_submissions")).toBe(0);
 
       const conflict = await a.post(`/jury/${p.P4}`, {
         intent: "conflict",
@@ -498,14 +323,14 @@ for (const dialect of DIALECTS) {
       expect(overridden.status).toBe(302);
       const after = await read(await organiser.get(`/admin/selection?edition=${YEAR}&category=C4`));
       expect(after).toContain("Override: Equal merit after deliberation.");
-      expect(await count("winners")).toBe(2);
+      expect(await w.count("winners")).toBe(2);
       const un = await organiser.post("/admin/selection", {
         intent: "unconfirm",
         editionId: String(editionId),
         projectId: String(p.P2),
       });
       expect(un.status).toBe(302);
-      expect(await count("winners")).toBe(1);
+      expect(await w.count("winners")).toBe(1);
       const logs = await t.db
         .selectFrom("audit_log")
         .select(["action", "actor_user_id"])
@@ -542,7 +367,7 @@ for (const dialect of DIALECTS) {
 
     it("lets organisers assign experts for the selection, audit-logged; a non-expert cannot be assigned", async () => {
       const organiser = await as(ids.organiser);
-      const before = await count("expert_assignments");
+      const before = await w.count("expert_assignments");
       const res = await organiser.post(`/admin/selection?edition=${YEAR}&category=C4`, {
         intent: "assign",
         editionId: String(editionId),
@@ -591,7 +416,7 @@ for (const dialect of DIALECTS) {
           })
         ).status,
       ).toBe(400);
-      expect(await count("expert_assignments")).toBe(before);
+      expect(await w.count("expert_assignments")).toBe(before);
     });
   });
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zKey } from "../../app/domain/normalise";
-import { scheduleWithPhaseOpen } from "../../app/domain/phases";
 import {
   canScore,
   categoryResults,
@@ -19,7 +18,8 @@ import {
 } from "../../app/domain/selection.server";
 import { CRITERIA, byCriterion, scoreFormSchema, type CriterionScores } from "../../app/schemas/selection";
 import type { Db } from "../../db/client";
-import type { Edition, Role } from "../../db/schema";
+import type { Edition } from "../../db/schema";
+import { expertStagesWorld, type ExpertStagesWorld } from "../fixtures/expert-stages";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
 
 const NOW = new Date("2031-06-10T12:00:00.000Z");
@@ -33,181 +33,16 @@ function scoresFor(total: number): CriterionScores {
 }
 const blank = (): CriterionScores => byCriterion(() => null);
 
-function world(db: Db) {
-  let seq = 0;
-  return {
-    async user(name: string, roles: Role[]): Promise<number> {
-      seq++;
-      const row = await db
-        .insertInto("users")
-        .values({
-          email: `${name}-${seq}@example.org`,
-          email_canonical: `${name}-${seq}@example.org`,
-          name,
-          password_hash: "x",
-          email_verified_at: NOW.toISOString(),
-          created_at: NOW.toISOString(),
-          pending_email: null,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      for (const role of roles) {
-        await db
-          .insertInto("user_roles")
-          .values({ user_id: row.id, role, granted_by: null, created_at: NOW.toISOString() })
-          .execute();
-      }
-      return row.id;
-    },
-    async edition(year: number): Promise<Edition> {
-      return db
-        .insertInto("editions")
-        .values({
-          year,
-          name: `WSIS Prizes ${year}`,
-          timezone: "Europe/Zurich",
-          ...scheduleWithPhaseOpen("selection", NOW),
-          min_long_answer_words: 50,
-          created_at: NOW.toISOString(),
-          nominees_published_at: NOW.toISOString(),
-          results_published_at: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    },
-    async organisation(name: string, members: number[] = []): Promise<number> {
-      seq++;
-      const row = await db
-        .insertInto("organisations")
-        .values({
-          name,
-          stakeholder_type: "civil_society",
-          country: "KE",
-          region: "africa",
-          website: null,
-          contact_name: `Contact of ${name}`,
-          contact_email: `contact-${seq}@org.example`,
-          created_by: null,
-          created_at: NOW.toISOString(),
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      for (const userId of members) {
-        await db
-          .insertInto("organisation_members")
-          .values({ organisation_id: row.id, user_id: userId, created_at: NOW.toISOString() })
-          .execute();
-      }
-      return row.id;
-    },
-    async project(editionId: number, organisationId: number, categoryId: number, title: string) {
-      const row = await db
-        .insertInto("projects")
-        .values({
-          edition_id: editionId,
-          organisation_id: organisationId,
-          category_id: categoryId,
-          status: "submitted",
-          title,
-          website: null,
-          country: "KE",
-          start_year: 2020,
-          implementation_status: "completed",
-          short_description: "A short description.",
-          sdgs: "1,4",
-          gdc_objectives: "1",
-          action_line_linkage: "x",
-          sdg_linkage: "x",
-          gdc_linkage: "x",
-          impact: "x",
-          partnerships: "x",
-          challenges: "x",
-          fingerprint: `fp-${title}-${organisationId}`,
-          title_normalised: title.toLowerCase(),
-          submitted_at: NOW.toISOString(),
-          created_at: NOW.toISOString(),
-          updated_at: NOW.toISOString(),
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      await db
-        .insertInto("nomination_decisions")
-        .values({
-          project_id: row.id,
-          decision: "nominate",
-          reason: null,
-          reason_text: null,
-          decided_by: null,
-          decided_at: NOW.toISOString(),
-        })
-        .execute();
-      return row.id;
-    },
-    /** A tally run with the given results; the last one inserted is the latest. */
-    async tally(
-      editionId: number,
-      results: Array<{
-        projectId: number;
-        categoryId: number;
-        votes: number;
-        rank: number;
-        champion: boolean;
-        tied?: boolean;
-      }>,
-    ) {
-      const run = await db
-        .insertInto("tally_runs")
-        .values({
-          edition_id: editionId,
-          trigger: "close",
-          votes_counted: 0,
-          valid_votes: 0,
-          started_at: NOW.toISOString(),
-          finished_at: NOW.toISOString(),
-          requested_by: null,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      await db
-        .insertInto("tally_results")
-        .values(
-          results.map((r) => ({
-            run_id: run.id,
-            project_id: r.projectId,
-            category_id: r.categoryId,
-            cast_votes: r.votes,
-            valid_votes: r.votes,
-            rank: r.rank,
-            champion: r.champion ? 1 : 0,
-            tied_at_cutoff: r.tied ? 1 : 0,
-          })),
-        )
-        .execute();
-      return run.id;
-    },
-  };
-}
-
 for (const dialect of DIALECTS) {
   describe(`selection domain (${dialect})`, () => {
     let t: TestDb;
     let db: Db;
+    let w: ExpertStagesWorld;
     let edition: Edition;
     let cat: Record<string, number>;
     const u: Record<string, number> = {};
     const p: Record<string, number> = {};
 
-    const count = async (
-      table: "audit_log" | "selection_scores" | "selection_submissions" | "conflicts" | "winners",
-    ) =>
-      Number(
-        (
-          await db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
     const auditRows = (action: string) =>
       db.selectFrom("audit_log").selectAll().where("action", "=", action).orderBy("id").execute();
     const save = (
@@ -228,10 +63,9 @@ for (const dialect of DIALECTS) {
     beforeAll(async () => {
       t = await createTestDb(dialect);
       db = t.db;
-      const w = world(db);
-      const rows = await db.selectFrom("categories").select(["id", "code"]).execute();
-      cat = Object.fromEntries(rows.map((r) => [r.code, r.id]));
-      edition = await w.edition(2031);
+      w = expertStagesWorld(db, NOW);
+      cat = await w.categories();
+      edition = await w.edition(2031, "selection");
       for (const [key, roles] of [
         ["A", ["expert"]],
         ["B", ["expert", "voter"]],
@@ -245,12 +79,13 @@ for (const dialect of DIALECTS) {
       ] as const) {
         u[key] = await w.user(`Expert ${key}`, [...roles]);
       }
-      const orgD = await w.organisation("Org of D", [u.D]);
+      const orgD = await w.organisation("Org of D", { members: [u.D] });
       for (const key of ["P1", "P2", "P4", "P5", "P6", "Q1"]) {
         const org = await w.organisation(`Org ${key}`);
-        p[key] = await w.project(edition.id, org, key === "Q1" ? cat.C9 : cat.C4, `Project ${key}`);
+        const category = key === "Q1" ? cat.C9 : cat.C4;
+        p[key] = await w.project(edition.id, org, category, `Project ${key}`, { nominated: true });
       }
-      p.P3 = await w.project(edition.id, orgD, cat.C4, "Project P3");
+      p.P3 = await w.project(edition.id, orgD, cat.C4, "Project P3", { nominated: true });
       // An older run made P5 a champion; the latest run does not: only the latest counts.
       await w.tally(edition.id, [
         { projectId: p.P5, categoryId: cat.C4, votes: 90, rank: 1, champion: true },
@@ -266,16 +101,7 @@ for (const dialect of DIALECTS) {
         { projectId: p.Q1, categoryId: cat.C9, votes: 7, rank: 1, champion: true },
       ]);
       // Ghost is assigned to C4 for the NOMINATION only: that gives no right to score.
-      await db
-        .insertInto("expert_assignments")
-        .values({
-          edition_id: edition.id,
-          user_id: u.ghost,
-          category_id: cat.C4,
-          stage: "nomination",
-          created_at: NOW.toISOString(),
-        })
-        .execute();
+      await w.assign(edition.id, u.ghost, cat.C4, "nomination");
     });
     afterAll(async () => {
       await t?.cleanup();
@@ -346,7 +172,7 @@ for (const dialect of DIALECTS) {
       expect(await save("D", "P3", 40)).toMatchObject({ ok: false, status: 404 });
       expect(await save("X", "P1", 40)).toMatchObject({ ok: false, status: 404 });
       expect(await save("A", "P5", 40)).toMatchObject({ ok: false, status: 404 });
-      expect(await count("selection_scores")).toBe(0);
+      expect(await w.count("selection_scores")).toBe(0);
 
       const home = await juryOverview(db, u.D, edition, NOW);
       expect(home.categories.map((c) => c.code)).toEqual(["C4"]);
@@ -365,7 +191,7 @@ for (const dialect of DIALECTS) {
       expect(scoringWindow(edition, ms(closes)).open).toBe(false);
       expect(await save("A", "P6", 50, "draft", ms(opens, -1))).toMatchObject({ ok: false, status: 409 });
       expect(await save("A", "P6", 50, "draft", ms(closes))).toMatchObject({ ok: false, status: 409 });
-      expect(await count("selection_scores")).toBe(0);
+      expect(await w.count("selection_scores")).toBe(0);
       expect(await save("A", "P6", null, "draft", ms(opens))).toMatchObject({
         ok: true,
         state: "draft",
@@ -377,9 +203,9 @@ for (const dialect of DIALECTS) {
         changed: true,
       });
       // The same score again writes nothing (no audit row either).
-      const audits = await count("audit_log");
+      const audits = await w.count("audit_log");
       expect(await save("A", "P6", 50, "save", ms(closes, -2))).toMatchObject({ ok: true, changed: false });
-      expect(await count("audit_log")).toBe(audits);
+      expect(await w.count("audit_log")).toBe(audits);
     });
 
     it("answers 0, 11 or missing criteria with field errors, writing nothing", async () => {
@@ -403,7 +229,7 @@ for (const dialect of DIALECTS) {
         "comment",
       ]);
 
-      const before = await count("audit_log");
+      const before = await w.count("audit_log");
       const scores = { ...scoresFor(50), impact: 0, values: 11 };
       const r = await saveScore(db, u.B, p.P1, { mode: "draft", scores, comment: "" }, NOW);
       expect(r).toMatchObject({ ok: false, status: 400 });
@@ -427,7 +253,7 @@ for (const dialect of DIALECTS) {
         NOW,
       );
       expect(noComment.ok ? {} : Object.keys(noComment.errors ?? {})).toEqual(["comment"]);
-      expect(await count("audit_log")).toBe(before);
+      expect(await w.count("audit_log")).toBe(before);
       expect(
         await db.selectFrom("selection_scores").select("expert_id").where("expert_id", "=", u.B).execute(),
       ).toEqual([]);
@@ -715,7 +541,7 @@ for (const dialect of DIALECTS) {
         ok: false,
         status: 404,
       });
-      expect(await count("winners")).toBe(0);
+      expect(await w.count("winners")).toBe(0);
 
       expect(await confirm("P2")).toEqual({ ok: true, categoryCode: "C4" });
       expect(await confirm("P2")).toMatchObject({ ok: false, status: 409 });
@@ -726,7 +552,7 @@ for (const dialect of DIALECTS) {
         status: 409,
         field: "override",
       });
-      expect(await count("winners")).toBe(1);
+      expect(await w.count("winners")).toBe(1);
       // Selection closed: still confirmable before publication.
       expect(
         await confirm(
@@ -783,7 +609,7 @@ for (const dialect of DIALECTS) {
       expect(
         await unconfirmWinner(db, u.organiser, { editionId: edition.id, projectId: p.P2 }, NOW),
       ).toMatchObject({ ok: false, status: 409 });
-      expect(await count("winners")).toBe(2);
+      expect(await w.count("winners")).toBe(2);
     });
   });
 }
