@@ -1,13 +1,21 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashPassword } from "../../app/utils/password.server";
-import { startApp, type RunningApp } from "../helpers/app";
-import { createTestDb, type TestDb } from "../helpers/db";
-import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
-import { makeEdition, makeUser } from "../fixtures/contest";
-import { PHONE, freePort, launchChromium, screenshot, watchPage } from "./helpers";
+import { setExpertCategories } from "../../app/domain/nomination.server";
+import { categoryId, makeEdition } from "../fixtures/contest";
+import { openActor, startJourneyStack, type Actor, type JourneyStack } from "./helpers";
+import {
+  createOrganisation,
+  expectInCatalogue,
+  fillAnswers,
+  makeAccount,
+  nominate,
+  openPhaseNow,
+  publishNominees,
+  saveDraft,
+  signIn,
+  submitProject,
+  words,
+} from "./steps";
 
-const PASSWORD = "a-long-and-unusual-passphrase-42";
 const SUBJECT = "Project submitted to the Test edition";
 
 /**
@@ -21,180 +29,120 @@ const unexpected = (problems: string[]) =>
       !/^console error on .*\/submissions\/\d+\S*: Failed to load resource: .* 400 \(Bad Request\)$/.test(p),
   );
 
-/** `n` words of plain English-looking text. */
-const words = (n: number, seed: string) =>
-  Array.from({ length: n }, (_, i) => `${seed}${i % 7 === 0 ? "" : "word"}${i}`).join(" ");
-
-describe("submission journey in Chromium: organisation → draft → word-count error → submit → email", () => {
-  let testDb: TestDb;
-  let smtp: SmtpReceiver;
-  let app: RunningApp;
-  let browser: Browser;
+describe("submission journey in Chromium: organisation → draft → word-count error → submit → email → nominated → public", () => {
+  let stack: JourneyStack;
+  /** Each journey runs in an edition of its own, a year after the previous one (the newest is current). */
+  let nextYear = 2101;
 
   beforeAll(async () => {
-    testDb = await createTestDb("sqlite");
-    // Seeded before the app starts: an edition whose submission phase is open now.
-    await makeEdition(testDb.db, { phase: "submission", now: new Date() });
-    smtp = await startSmtp();
-    const port = await freePort();
-    app = await startApp({
-      databaseUrl: testDb.url,
-      smtpUrl: smtp.url,
-      env: { PORT: String(port), APP_URL: `http://127.0.0.1:${port}` },
+    stack = await startJourneyStack();
+  });
+
+  afterAll(() => stack?.stop());
+
+  /** Walks the whole journey with JavaScript on or off and returns the problems seen by every actor. */
+  async function journey(options: { javaScriptEnabled: boolean; shots: boolean }): Promise<string[]> {
+    const { testDb, smtp, app, browser } = stack;
+    const tag = options.javaScriptEnabled ? "js" : "nojs";
+    // Seeded in the database: an edition whose submission phase is open now, nominee list not published, an
+    // organiser, and an expert assigned to C1 for the nomination (the issue names none of these steps).
+    const year = nextYear++;
+    const edition = await makeEdition(testDb.db, {
+      phase: "submission",
+      now: new Date(),
+      published: false,
+      year,
     });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await smtp?.stop();
-    await testDb?.cleanup();
-  });
-
-  /** A verified submitter with a known password, created straight in the database. */
-  async function submitter(email: string) {
-    const user = await makeUser(testDb.db, { roles: ["submitter"], email });
-    await testDb.db
-      .updateTable("users")
-      .set({ password_hash: await hashPassword(PASSWORD) })
-      .where("id", "=", user.id)
-      .execute();
-    return user;
-  }
-
-  async function journey(
-    context: BrowserContext,
-    email: string,
-    options: { javaScriptEnabled: boolean; shots: boolean },
-  ): Promise<string[]> {
-    await submitter(email);
-    const page: Page = await context.newPage();
-    const { problems } = watchPage(page, { javaScriptEnabled: options.javaScriptEnabled });
-    const shot = (name: string) => (options.shots ? screenshot(page, name) : Promise.resolve(""));
-    const ready = async () => {
-      if (!options.javaScriptEnabled) return;
-      await page.waitForFunction(() => "__remixRouter" in window);
-      await page.waitForLoadState("networkidle");
-    };
-    // After a client-side navigation "networkidle" is already reached: wait for Remix's follow-up requests
-    // (route discovery) to finish before page.goto, which would abort them and count as failed requests.
-    let inFlight = 0;
-    page.on("request", () => inFlight++);
-    page.on("requestfinished", () => inFlight--);
-    page.on("requestfailed", () => inFlight--);
-    const settled = async () => {
-      if (!options.javaScriptEnabled) return;
-      await expect
-        .poll(async () => {
-          await page.waitForTimeout(300);
-          return inFlight;
-        })
-        .toBe(0);
-    };
-
-    await page.goto(app.url + "/login");
-    await ready();
-    await page.getByLabel("Email address").fill(email);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${app.url}/account`);
-    await expect.poll(() => page.getByText(email).count()).toBeGreaterThan(0);
-    await ready();
-    await settled();
-
-    // The organisation.
-    const orgName = `Digital Villages ${options.javaScriptEnabled ? "JS" : "NoJS"}`;
-    await page.goto(app.url + "/organisations/new");
-    await ready();
-    await page.getByLabel("Name of the organisation").fill(orgName);
-    await page.getByLabel("Stakeholder type").selectOption("civil_society");
-    await page.getByLabel("Country", { exact: true }).selectOption("KE");
-    await page.getByRole("button", { name: "Create the organisation" }).click();
-    await page.waitForURL((url) => /^\/organisations\/\d+$/.test(url.pathname));
-    await page.getByText("The organisation has been created.").waitFor();
-    await ready();
-    await settled();
-
-    // A draft with a category and a title only.
-    await page.goto(app.url + "/submissions/new");
-    await page.getByRole("heading", { level: 1, name: `New project for ${orgName}` }).waitFor();
-    await ready();
-    const title = `Community Wi-Fi ${options.javaScriptEnabled ? "JS" : "NoJS"}`;
-    await page.locator('input[name="category_id"]').first().check();
-    await page.getByLabel("Project title").fill(title);
-    await page.getByRole("button", { name: "Save draft" }).click();
-    await page.waitForURL(
-      (url) => /^\/submissions\/\d+$/.test(url.pathname) && url.searchParams.has("saved"),
+    const email = `lin.${tag}@example.org`;
+    await makeAccount(testDb.db, { email, name: "Lin Submitter", roles: ["submitter"] });
+    const expert = await makeAccount(testDb.db, {
+      email: `ede.${tag}@example.org`,
+      name: "Ede Expert",
+      roles: ["expert"],
+    });
+    await setExpertCategories(
+      testDb.db,
+      null,
+      { editionId: edition.id, userId: expert.id, categoryIds: [await categoryId(testDb.db, "C1")] },
+      new Date(),
     );
-    await page.getByText("Your draft is saved.").waitFor();
-    await ready();
+    const organiserEmail = `olu.${tag}@example.org`;
+    await makeAccount(testDb.db, { email: organiserEmail, name: "Olu Organiser", roles: ["organiser"] });
 
-    // The rest of the answers, with a short description that is far too short.
-    await page.getByLabel("Start year").fill("2020");
-    await page.locator('input[name="implementation_status"]').first().check();
-    await page.getByLabel("Short description").fill(words(10, "short"));
-    await page.locator('input[name="sdgs"]').first().check();
-    await page.locator('input[name="gdc_objectives"]').first().check();
-    for (const label of [
-      "Linkage to the Action Line",
-      "Linkage to the Sustainable Development Goals",
-      "Linkage to the Global Digital Compact objectives",
-    ]) {
-      await page.getByLabel(label).fill(words(60, "answer"));
+    const open = (shots = false) =>
+      openActor(browser, app.url, { javaScriptEnabled: options.javaScriptEnabled, shots });
+    const actors: Actor[] = [];
+    try {
+      const submitter = await open(options.shots);
+      actors.push(submitter);
+      const { page } = submitter;
+      await signIn(submitter, email);
+
+      const organisation = `Digital Villages ${tag}`;
+      await createOrganisation(submitter, organisation);
+      const title = `Community Wi-Fi ${tag}`;
+      await saveDraft(submitter, organisation, title);
+
+      // The rest of the answers, with a short description that is far too short.
+      await fillAnswers(submitter, words(10, "short"));
+      await submitter.shot("submission-form");
+      await page.getByRole("button", { name: "Submit project" }).click();
+      await page.getByText("The short description needs 150 to 200 words; it has 10.").first().waitFor();
+      await submitter.ready();
+      await submitter.shot("submission-word-count-error");
+      // Refused: not submitted, no email.
+      expect(page.url()).not.toContain("submitted=1");
+      const mine = () => smtp.messages.filter((m) => m.to.includes(email));
+      expect(mine()).toEqual([]);
+
+      const shortDescription = words(160, "desc");
+      await page.getByLabel("Short description").fill(shortDescription);
+      await submitProject(submitter);
+      await submitter.shot("submission-submitted");
+      const mail = await smtp.waitFor((m) => m.to.includes(email) && m.subject === SUBJECT, 30_000);
+      expect(mail.text).toContain(title);
+
+      // Not public yet: submitted is not nominated.
+      const visitor = await open(options.shots);
+      actors.push(visitor);
+      await visitor.goto("/categories/C1");
+      await visitor.page.getByText("The nominees of the Test edition have not been published yet.").waitFor();
+      expect(await visitor.page.getByRole("link", { name: title }).count()).toBe(0);
+
+      // The organiser closes submission by opening the nomination phase on the admin editions page.
+      const organiser = await open();
+      actors.push(organiser);
+      await signIn(organiser, organiserEmail);
+      await openPhaseNow(organiser, year, "nomination");
+
+      const reviewer = await open();
+      actors.push(reviewer);
+      await signIn(reviewer, expert.email);
+      await nominate(reviewer, title);
+
+      await publishNominees(organiser, year);
+      const nominated = await smtp.waitFor(
+        (m) =>
+          m.to.includes(email) && m.subject === `Your project “${title}” is nominated for the WSIS Prizes`,
+        30_000,
+      );
+      expect(nominated.text).toContain(organisation);
+
+      await expectInCatalogue(visitor, "C1", { title, organisation, shortDescription });
+      await visitor.shot("catalogue-project");
+      return actors.flatMap((a) => a.problems);
+    } finally {
+      for (const a of actors) await a.close();
     }
-    for (const name of ["impact", "partnerships", "challenges"]) {
-      await page.locator(`textarea[name="${name}"]`).fill(words(60, name));
-    }
-    await shot("submission-form");
-    await page.getByRole("button", { name: "Submit project" }).click();
-    await page.getByText("The short description needs 150 to 200 words; it has 10.").first().waitFor();
-    await ready();
-    await shot("submission-word-count-error");
-    // Refused: not submitted, no email.
-    expect(page.url()).not.toContain("submitted=1");
-    const mine = () => smtp.messages.filter((m) => m.to.includes(email));
-    expect(mine()).toEqual([]);
-
-    await page.getByLabel("Short description").fill(words(160, "desc"));
-    await page.getByRole("button", { name: "Submit project" }).click();
-    await page.waitForURL(
-      (url) => /^\/submissions\/\d+$/.test(url.pathname) && url.searchParams.has("submitted"),
-    );
-    await page.getByText("Your project is submitted.").waitFor();
-    await ready();
-    await settled();
-    await shot("submission-submitted");
-
-    const mail = await smtp.waitFor((m) => m.to.includes(email) && m.subject === SUBJECT, 30_000);
-    expect(mail.text).toContain(title);
-
-    const seen = [...problems];
-    await page.close();
-    return seen;
   }
 
   it("works with JavaScript, at 360 px, with no console errors or failed requests", async () => {
-    const context = await browser.newContext({ viewport: PHONE });
-    try {
-      const problems = await journey(context, "lin.js@example.org", { javaScriptEnabled: true, shots: true });
-      // The refused submission answers 400: that is the expected field-error response, not a problem.
-      expect(unexpected(problems)).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    const problems = await journey({ javaScriptEnabled: true, shots: true });
+    expect(unexpected(problems)).toEqual([]);
   });
 
   it("works with JavaScript disabled: every step is a plain form post or link", async () => {
-    const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false });
-    try {
-      const problems = await journey(context, "lin.nojs@example.org", {
-        javaScriptEnabled: false,
-        shots: false,
-      });
-      expect(unexpected(problems)).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    const problems = await journey({ javaScriptEnabled: false, shots: false });
+    expect(unexpected(problems)).toEqual([]);
   });
 });
