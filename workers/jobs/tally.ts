@@ -5,34 +5,44 @@ import type { JobDeps } from "./deps";
 
 /**
  * Every second: advances the live counts of every edition whose voting has opened and whose selection has not
- * started, and enqueues the official tally of editions whose voting has closed without one.
+ * started, and enqueues the official tally of every edition whose voting has closed without one — also when
+ * selection opened at the very instant voting closed ("Open selection now", back-to-back dates) or the workers
+ * were down over the gap, as long as the results are not published.
  */
 export async function liveTally(deps: JobDeps): Promise<number> {
   const now = deps.now().toISOString();
-  const editions = await deps.db
+  const live = await deps.db
     .selectFrom("editions")
-    .select(["id", "voting_closes_at"])
+    .select("id")
     .where("voting_opens_at", "<=", now)
     .where("selection_opens_at", ">", now)
     .execute();
-  for (const e of editions) {
-    await advanceLiveCounts(deps.db, e.id, deps.now());
-    if (e.voting_closes_at <= now) {
-      const closed = await deps.db
-        .selectFrom("tally_runs")
-        .select("id")
-        .where("edition_id", "=", e.id)
-        .where("trigger", "=", "close")
-        .executeTakeFirst();
-      if (!closed)
-        await (deps.enqueue ?? enqueue)(
-          "official-tally",
-          { editionId: e.id, trigger: "close", requestedBy: null },
-          `tally-close-${e.id}`,
-        );
-    }
+  for (const e of live) await advanceLiveCounts(deps.db, e.id, deps.now());
+
+  const untallied = await deps.db
+    .selectFrom("editions")
+    .select("id")
+    .where("voting_closes_at", "<=", now)
+    .where("results_published_at", "is", null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("tally_runs")
+            .select("tally_runs.id")
+            .whereRef("tally_runs.edition_id", "=", "editions.id")
+            .where("tally_runs.trigger", "=", "close"),
+        ),
+      ),
+    )
+    .execute();
+  for (const e of untallied) {
+    await (deps.enqueue ?? enqueue)(
+      "official-tally",
+      { editionId: e.id, trigger: "close", requestedBy: null },
+      `tally-close-${e.id}`,
+    );
   }
-  return editions.length;
+  return live.length;
 }
 
 /**
