@@ -29,10 +29,10 @@ import {
  * move the ten dates so that the phase opened an hour ago) and, to close voting, the date form itself: no
  * button says "voting has closed, selection not open yet", and the form takes dates to the minute.
  *
- * The close-of-voting tally: the app's BullMQ scheduler runs "live-tally" every second; for an edition whose
- * voting has opened and whose selection has not, it enqueues "official-tally" (job id tally-close-<id>) once
- * voting_closes_at has passed and no close run exists. So voting is closed with selection still days away,
- * and the test reloads the organiser's voting page until the worker's run shows there.
+ * The close-of-voting tally: the app's BullMQ scheduler runs "live-tally" every second; it enqueues
+ * "official-tally" (job id tally-close-<id>) for an edition once voting_closes_at has passed and no close run
+ * exists. Voting is closed with selection still days away, as an organiser would, and the test reloads the
+ * organiser's voting page until the worker's run shows there.
  */
 
 const TIME_ZONE = "Europe/Zurich";
