@@ -4,23 +4,9 @@
  * (unit, integration, e2e). Extra arguments go to vitest (e.g. `npm test -- --project unit`).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { redisAnswers } from "../app/utils/redis.server";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
+import { PrivateRedis } from "./helpers/redis-server";
 
 function which(bin: string): string | null {
   const r = spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" });
@@ -35,26 +21,14 @@ async function ensureRedis(): Promise<{ url: string; stop: () => void }> {
     return { url: configured, stop: () => {} };
   }
   if (await redisAnswers("redis://127.0.0.1:6379")) return { url: "redis://127.0.0.1:6379", stop: () => {} };
-  const bin = which("redis-server");
-  if (!bin) {
+  if (!which("redis-server")) {
     throw new Error(
       "The tests need Redis and none answers at 127.0.0.1:6379. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set TEST_REDIS_URL.",
     );
   }
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "wsis-redis-"));
-  const child = spawn(
-    bin,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-    {
-      stdio: "ignore",
-    },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 50 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!(await redisAnswers(url))) throw new Error("the private redis-server did not start");
-  process.stdout.write(`started a private redis-server on port ${port}\n`);
-  return { url, stop: () => child.kill("SIGTERM") };
+  const redis = await PrivateRedis.start();
+  process.stdout.write(`started a private redis-server on port ${redis.port}\n`);
+  return { url: redis.url, stop: () => void redis.stop() };
 }
 
 async function main(): Promise<number> {

@@ -5,6 +5,7 @@ import { countryName } from "~/domain/countries";
 import { REGION_LABELS } from "~/domain/regions";
 import { STAKEHOLDER_LABELS } from "~/schemas/organisation";
 import { IMPLEMENTATION_STATUS_LABELS, LONG_ANSWER_FIELDS, LONG_ANSWER_LABELS } from "~/schemas/project";
+import { WebsiteLink } from "~/components/website-link";
 
 /*
  * What the experts' project pages (review in the nomination, jury in the selection) show alike: the page head,
@@ -68,16 +69,6 @@ export function ExpertProjectHeader({
         {category.name} · {organisation} · {edition}
       </p>
     </>
-  );
-}
-
-/** A website address: a link when it is http(s), the plain text otherwise (javascript:, data: …). */
-export function WebsiteLink({ url }: { url: string }) {
-  if (!/^https?:\/\//i.test(url)) return <>{url}</>;
-  return (
-    <a href={url} rel="noopener noreferrer nofollow" target="_blank">
-      {url}
-    </a>
   );
 }
 

@@ -19,10 +19,37 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   hint?: ReactNode;
 }
 
-/** A labelled input with its hint and its error message right beside it. */
-export function Field({ name, label, error, hint, id, ...input }: FieldProps) {
+/** The props that tie a control to its FieldFrame's label, hint and error message. */
+export interface FieldControlProps {
+  id: string;
+  name: string;
+  "aria-invalid": true | undefined;
+  "aria-describedby": string | undefined;
+}
+
+/**
+ * A labelled form field with its hint and its error message right beside the control, which `children` renders
+ * from the props that tie it to them. `describedBy` adds the ids of other notes about the control (a word count).
+ */
+export function FieldFrame({
+  name,
+  id,
+  label,
+  error,
+  hint,
+  describedBy = [],
+  children,
+}: {
+  name: string;
+  id?: string;
+  label: string;
+  error?: string;
+  hint?: ReactNode;
+  describedBy?: string[];
+  children: (control: FieldControlProps) => ReactNode;
+}) {
   const fieldId = id ?? `f-${name}`;
-  const describedBy = [hint ? `${fieldId}-hint` : null, error ? `${fieldId}-error` : null]
+  const described = [hint ? `${fieldId}-hint` : null, ...describedBy, error ? `${fieldId}-error` : null]
     .filter(Boolean)
     .join(" ");
   return (
@@ -38,14 +65,22 @@ export function Field({ name, label, error, hint, id, ...input }: FieldProps) {
           {error}
         </p>
       ) : null}
-      <input
-        id={fieldId}
-        name={name}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy || undefined}
-        {...input}
-      />
+      {children({
+        id: fieldId,
+        name,
+        "aria-invalid": error ? true : undefined,
+        "aria-describedby": described || undefined,
+      })}
     </div>
+  );
+}
+
+/** A labelled input with its hint and its error message right beside it. */
+export function Field({ name, label, error, hint, id, ...input }: FieldProps) {
+  return (
+    <FieldFrame name={name} id={id} label={label} error={error} hint={hint}>
+      {(control) => <input {...control} {...input} />}
+    </FieldFrame>
   );
 }
 

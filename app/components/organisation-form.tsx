@@ -3,7 +3,7 @@ import { useState, type ReactNode, type SelectHTMLAttributes } from "react";
 import type { ItuRegion, StakeholderType } from "../../db/schema";
 import { ITU_REGIONS, REGION_LABELS, regionOf } from "../domain/regions";
 import { ORGANISATION_LIMITS, STAKEHOLDER_LABELS, STAKEHOLDER_TYPES } from "../schemas/organisation-options";
-import { CsrfInput, Field, type FieldErrors } from "./forms";
+import { CsrfInput, Field, FieldFrame, type FieldErrors } from "./forms";
 
 interface SelectFieldProps extends SelectHTMLAttributes<HTMLSelectElement> {
   name: string;
@@ -15,33 +15,14 @@ interface SelectFieldProps extends SelectHTMLAttributes<HTMLSelectElement> {
 
 /** A labelled select with its hint and its error message right beside it (the select twin of Field). */
 export function SelectField({ name, label, error, hint, id, children, ...select }: SelectFieldProps) {
-  const fieldId = id ?? `f-${name}`;
-  const describedBy = [hint ? `${fieldId}-hint` : null, error ? `${fieldId}-error` : null]
-    .filter(Boolean)
-    .join(" ");
   return (
-    <div className={error ? "field has-error" : "field"}>
-      <label htmlFor={fieldId}>{label}</label>
-      {hint ? (
-        <p id={`${fieldId}-hint`} className="hint">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${fieldId}-error`} className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <select
-        id={fieldId}
-        name={name}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy || undefined}
-        {...select}
-      >
-        {children}
-      </select>
-    </div>
+    <FieldFrame name={name} id={id} label={label} error={error} hint={hint}>
+      {(control) => (
+        <select {...control} {...select}>
+          {children}
+        </select>
+      )}
+    </FieldFrame>
   );
 }
 

@@ -4,7 +4,8 @@ import { VoteButton } from "./vote-button";
 
 /**
  * The voting box for one nominee: a vote button while voting is open and the visitor may still vote in this
- * category; otherwise what they voted for, or why they cannot vote (sign in, confirm the email, closed).
+ * category; otherwise what they voted for, or why they cannot vote (sign in, confirm the email, or when voting
+ * opens or closed).
  */
 export function VotePanel({
   ballot,

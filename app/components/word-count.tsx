@@ -1,4 +1,5 @@
 import { useState, type TextareaHTMLAttributes } from "react";
+import { FieldFrame } from "~/components/forms";
 import { countWords } from "~/domain/text";
 
 interface WordCountProps extends Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "defaultValue" | "value"> {
@@ -42,38 +43,32 @@ export function WordCountTextarea({
   const fieldId = id ?? `f-${name}`;
   const [count, setCount] = useState(() => countWords(defaultValue));
   const message = wordCountMessage(count, min, max);
-  const describedBy = [hint ? `${fieldId}-hint` : null, `${fieldId}-count`, error ? `${fieldId}-error` : null]
-    .filter(Boolean)
-    .join(" ");
   return (
-    <div className={error ? "field has-error" : "field"}>
-      <label htmlFor={fieldId}>{label}</label>
-      {hint ? (
-        <p id={`${fieldId}-hint`} className="hint">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${fieldId}-error`} className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <textarea
-        id={fieldId}
-        name={name}
-        defaultValue={defaultValue}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        onChange={(e) => setCount(countWords(e.currentTarget.value))}
-        {...rest}
-      />
-      <p
-        id={`${fieldId}-count`}
-        className={message.ok ? "word-count" : "word-count word-count-short"}
-        aria-live="polite"
-      >
-        {message.text}
-      </p>
-    </div>
+    <FieldFrame
+      name={name}
+      id={fieldId}
+      label={label}
+      error={error}
+      hint={hint}
+      describedBy={[`${fieldId}-count`]}
+    >
+      {(control) => (
+        <>
+          <textarea
+            {...control}
+            defaultValue={defaultValue}
+            onChange={(e) => setCount(countWords(e.currentTarget.value))}
+            {...rest}
+          />
+          <p
+            id={`${fieldId}-count`}
+            className={message.ok ? "word-count" : "word-count word-count-short"}
+            aria-live="polite"
+          >
+            {message.text}
+          </p>
+        </>
+      )}
+    </FieldFrame>
   );
 }

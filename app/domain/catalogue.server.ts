@@ -13,7 +13,7 @@ import {
 } from "../schemas/catalogue";
 import { db } from "../utils/db.server";
 import { env } from "../utils/env.server";
-import { findEditionByYear, currentEdition } from "./editions.server";
+import { findEditionByYear, currentEdition, listCategories } from "./editions.server";
 
 // Country names come straight from i18n-iso-countries until app/domain/countries.ts (helper E) exists.
 
@@ -153,7 +153,7 @@ export async function categoriesWithNomineeCounts(
   database: Db = db(),
 ): Promise<CategoryWithCount[]> {
   const [categories, counts] = await Promise.all([
-    database.selectFrom("categories").select(["id", "code", "name"]).orderBy("position").execute(),
+    listCategories(database),
     publicProjects(database, now)
       .where("projects.edition_id", "=", editionId)
       .select((eb) => ["projects.category_id", eb.fn.countAll<number>().as("n")])

@@ -1,4 +1,4 @@
-import type { Db } from "../../db/client";
+import { dialectOf, type Db } from "../../db/client";
 import type { Edition } from "../../db/schema";
 import { db } from "../utils/db.server";
 import { audit } from "./audit.server";
@@ -7,6 +7,47 @@ import { scheduleWithPhaseOpen, validatePhaseOrder, type Phase, type PhaseInstan
 /** All categories in display order. */
 export async function listCategories(database: Db = db()) {
   return database.selectFrom("categories").select(["id", "code", "name"]).orderBy("position").execute();
+}
+
+/** A category's id, code and name; it must exist. */
+export async function categoryById(database: Db, id: number) {
+  return database
+    .selectFrom("categories")
+    .select(["id", "code", "name"])
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Stamps a one-time publication of the edition (`column` := `now`) unless it is stamped already; false when it
+ * was, so that a second publish (another request, a double click) sends nothing again.
+ */
+export async function stampPublication(
+  database: Db,
+  editionId: number,
+  column: "nominees_published_at" | "results_published_at",
+  now: Date,
+): Promise<boolean> {
+  const updated = await database
+    .updateTable("editions")
+    .set(column, now.toISOString())
+    .where("id", "=", editionId)
+    .where(column, "is", null)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/**
+ * The edition, read inside transaction `trx` and locked on PostgreSQL until it ends (SQLite transactions hold
+ * the whole database), so that concurrent publications and confirmations take turns.
+ */
+export async function lockedEdition(trx: Db, editionId: number): Promise<Edition | undefined> {
+  return trx
+    .selectFrom("editions")
+    .selectAll()
+    .where("id", "=", editionId)
+    .$if(dialectOf(trx) === "postgres", (qb) => qb.forUpdate())
+    .executeTakeFirst();
 }
 
 /** All editions, newest first. */

@@ -31,6 +31,7 @@ import { can } from "../utils/permissions";
 import { audit } from "./audit.server";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
 import { formatInstant } from "./phases";
+import { categoryById, listCategories, lockedEdition, stampPublication } from "./editions.server";
 
 /** Who reviews: organisers see every category, experts only the categories assigned to them. */
 export interface Reviewer {
@@ -76,7 +77,7 @@ export function decisionWindow(edition: EditionWindow, reviewer: Reviewer, now: 
   return { open: true };
 }
 
-/** Category ids `userId` reviews at the nomination stage of an edition. */
+/** Category ids `userId` is assigned to at `stage` (the nomination unless said) of an edition. */
 export async function assignedCategoryIds(
   database: Db,
   userId: number,
@@ -169,11 +170,7 @@ export async function reviewQueue(
   editionId: number,
   query: { category?: string; show: QueueFilter; page: number },
 ): Promise<ReviewQueue> {
-  const allCategories = await database
-    .selectFrom("categories")
-    .select(["id", "code", "name"])
-    .orderBy("position")
-    .execute();
+  const allCategories = await listCategories(database);
   const assigned = reviewer.organiser
     ? null
     : new Set(await assignedCategoryIds(database, reviewer.userId, editionId));
@@ -377,11 +374,7 @@ export async function projectForReview(database: Db, reviewer: Reviewer, project
       .selectAll()
       .where("id", "=", project.edition_id)
       .executeTakeFirstOrThrow(),
-    database
-      .selectFrom("categories")
-      .select(["id", "code", "name"])
-      .where("id", "=", project.category_id)
-      .executeTakeFirstOrThrow(),
+    categoryById(database, project.category_id),
     database
       .selectFrom("organisations")
       .select(["id", "name", "stakeholder_type", "country", "region", "website", "contact_name"])
@@ -571,11 +564,7 @@ export async function decide(
     const window = decisionWindow(edition, reviewer, now);
     if (!window.open) return { ok: false, status: 409, message: window.message };
 
-    const category = await trx
-      .selectFrom("categories")
-      .select("code")
-      .where("id", "=", project.category_id)
-      .executeTakeFirstOrThrow();
+    const category = await categoryById(trx, project.category_id);
     const before = await trx
       .selectFrom("nomination_decisions")
       .select(["decision", "reason", "reason_text", "decided_by", "decided_at"])
@@ -640,7 +629,7 @@ export async function nominationProgress(
   editionId: number,
 ): Promise<{ categories: CategoryProgress[]; totals: Omit<CategoryProgress, "id" | "code" | "name"> }> {
   const [categories, counts, experts] = await Promise.all([
-    database.selectFrom("categories").select(["id", "code", "name"]).orderBy("position").execute(),
+    listCategories(database),
     database
       .selectFrom("projects as p")
       .leftJoin("nomination_decisions as d", "d.project_id", "p.id")
@@ -751,14 +740,8 @@ export async function publishNominees(
   options: { dispatch?: (ids: ReadonlyArray<number | null>) => Promise<void>; appUrl?: string } = {},
 ): Promise<PublishOutcome> {
   const appUrl = options.appUrl ?? env().APP_URL;
-  const pg = dialectOf(database) === "postgres";
   const result = await database.transaction().execute(async (trx) => {
-    const edition = await trx
-      .selectFrom("editions")
-      .selectAll()
-      .where("id", "=", input.editionId)
-      .$if(pg, (qb) => qb.forUpdate())
-      .executeTakeFirst();
+    const edition = await lockedEdition(trx, input.editionId);
     if (!edition)
       return { ok: false as const, status: 404 as const, message: "This edition does not exist." };
     const tz = edition.timezone;
@@ -806,13 +789,7 @@ export async function publishNominees(
         message: `${undecided} submitted ${undecided === 1 ? "project has" : "projects have"} no decision yet. Wait for the experts, or tick “publish anyway” to count ${undecided === 1 ? "it" : "them"} as not nominated.`,
       };
     }
-    const updated = await trx
-      .updateTable("editions")
-      .set({ nominees_published_at: now.toISOString() })
-      .where("id", "=", edition.id)
-      .where("nominees_published_at", "is", null)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) {
+    if (!(await stampPublication(trx, edition.id, "nominees_published_at", now))) {
       return {
         ok: false as const,
         status: 409 as const,

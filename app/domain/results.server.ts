@@ -12,7 +12,6 @@
  * with champions has at least one confirmed winner that is still a champion of the latest tally run.
  */
 import type { Db } from "../../db/client";
-import { dialectOf } from "../../db/client";
 import type { AwardKind, Edition, ItuRegion, StakeholderType } from "../../db/schema";
 import { awardNotification } from "../../emails/templates/award";
 import { enqueue, retryEmailJobId } from "../../workers/queues";
@@ -22,7 +21,13 @@ import { env } from "../utils/env.server";
 import { audit } from "./audit.server";
 import { countryName } from "./catalogue.server";
 import { toCsv, type CsvCell } from "./csv";
-import { currentEdition, findEditionByYear } from "./editions.server";
+import {
+  currentEdition,
+  findEditionByYear,
+  listCategories,
+  lockedEdition,
+  stampPublication,
+} from "./editions.server";
 import { canonicalEmail } from "./email";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
 import { formatInstant } from "./phases";
@@ -81,7 +86,7 @@ export async function resultsReadiness(database: Db, edition: Pick<Edition, "id"
       .where("edition_id", "=", edition.id)
       .orderBy("id", "desc")
       .executeTakeFirst(),
-    database.selectFrom("categories").select(["id", "code", "name"]).orderBy("position").execute(),
+    listCategories(database),
     championsOf(database, edition.id),
     database
       .selectFrom("winners as w")
@@ -193,14 +198,8 @@ export async function publishResults(
   options: { dispatch?: DispatchJobs; appUrl?: string } = {},
 ): Promise<PublishResultsOutcome> {
   const appUrl = options.appUrl ?? env().APP_URL;
-  const pg = dialectOf(database) === "postgres";
   const result = await database.transaction().execute(async (trx) => {
-    const edition = await trx
-      .selectFrom("editions")
-      .selectAll()
-      .where("id", "=", input.editionId)
-      .$if(pg, (qb) => qb.forUpdate())
-      .executeTakeFirst();
+    const edition = await lockedEdition(trx, input.editionId);
     if (!edition) {
       return {
         ok: false as const,
@@ -235,13 +234,7 @@ export async function publishResults(
         problems: readiness.problems,
       };
     }
-    const updated = await trx
-      .updateTable("editions")
-      .set({ results_published_at: now.toISOString() })
-      .where("id", "=", edition.id)
-      .where("results_published_at", "is", null)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) {
+    if (!(await stampPublication(trx, edition.id, "results_published_at", now))) {
       return {
         ok: false as const,
         status: 409 as const,
@@ -517,10 +510,7 @@ export async function publishedResults(
     .where("e.results_published_at", "is not", null);
   if (filters.region) awards = awards.where("o.region", "=", filters.region);
   if (filters.stakeholder) awards = awards.where("o.stakeholder_type", "=", filters.stakeholder);
-  const [categories, rows] = await Promise.all([
-    database.selectFrom("categories").select(["id", "code", "name"]).orderBy("position").execute(),
-    awards.execute(),
-  ]);
+  const [categories, rows] = await Promise.all([listCategories(database), awards.execute()]);
   const entries = new Map<number, ResultEntry>();
   const categoryOf = new Map<number, number>();
   for (const r of rows) {

@@ -41,6 +41,7 @@ import {
 } from "../schemas/selection";
 import { audit } from "./audit.server";
 import {
+  assignedCategoryIds,
   expertAssignments,
   setExpertCategories,
   type AssignOutcome,
@@ -48,6 +49,7 @@ import {
 } from "./nomination.server";
 import { aggregateScores, expertZScores, zKey, type ProjectAggregate } from "./normalise";
 import { formatInstant, hasPhaseStarted, isPhaseOpen } from "./phases";
+import { categoryById, listCategories, lockedEdition } from "./editions.server";
 
 type ScoreRow = Selectable<SelectionScoresTable>;
 
@@ -157,22 +159,6 @@ async function holdsExpertRole(database: Db, userId: number): Promise<boolean> {
     .where("role", "=", "expert")
     .executeTakeFirst();
   return row !== undefined;
-}
-
-/** Category ids `userId` is assigned to at the selection stage of an edition. */
-export async function selectionCategoryIds(
-  database: Db,
-  userId: number,
-  editionId: number,
-): Promise<number[]> {
-  const rows = await database
-    .selectFrom("expert_assignments")
-    .select("category_id")
-    .where("edition_id", "=", editionId)
-    .where("user_id", "=", userId)
-    .where("stage", "=", "selection")
-    .execute();
-  return rows.map((r) => r.category_id);
 }
 
 export interface ChampionRow {
@@ -288,7 +274,7 @@ async function scoringContext(database: Db, expertId: number, projectId: number)
     .executeTakeFirst();
   if (!project || project.status !== "submitted") return null;
   if (!(await holdsExpertRole(database, expertId))) return null;
-  const assigned = await selectionCategoryIds(database, expertId, project.edition_id);
+  const assigned = await assignedCategoryIds(database, expertId, project.edition_id, "selection");
   if (!assigned.includes(project.category_id)) return null;
   const champion = (await championsOf(database, project.edition_id, [project.category_id])).find(
     (c) => c.projectId === projectId,
@@ -342,7 +328,7 @@ export async function juryOverview(
 ): Promise<{ window: WindowState; categories: JuryCategory[]; championsKnown: boolean }> {
   const window = scoringWindow(edition, now);
   const ids = (await holdsExpertRole(database, expertId))
-    ? await selectionCategoryIds(database, expertId, edition.id)
+    ? await assignedCategoryIds(database, expertId, edition.id, "selection")
     : [];
   const run = await database
     .selectFrom("tally_runs")
@@ -421,11 +407,7 @@ export async function projectForScoring(database: Db, expertId: number, projectI
   if (!context) return null;
   const { project, edition, champion } = context;
   const [category, organisation, own, submission] = await Promise.all([
-    database
-      .selectFrom("categories")
-      .select(["id", "code", "name"])
-      .where("id", "=", project.category_id)
-      .executeTakeFirstOrThrow(),
+    categoryById(database, project.category_id),
     database
       .selectFrom("organisations")
       .select(["name", "stakeholder_type", "country", "region", "website"])
@@ -668,11 +650,7 @@ export async function declareConflict(
       after: { expertId, reason: text },
       now,
     });
-    const category = await trx
-      .selectFrom("categories")
-      .select("code")
-      .where("id", "=", project.category_id)
-      .executeTakeFirstOrThrow();
+    const category = await categoryById(trx, project.category_id);
     return { ok: true, categoryCode: category.code };
   });
 }
@@ -705,14 +683,10 @@ export async function submitCategory(
       .executeTakeFirst();
     if (!edition) return notFound;
     if (!(await holdsExpertRole(trx, expertId))) return notFound;
-    const assigned = await selectionCategoryIds(trx, expertId, edition.id);
+    const assigned = await assignedCategoryIds(trx, expertId, edition.id, "selection");
     if (!assigned.includes(input.categoryId)) return notFound;
     await lockExpertCategory(trx, edition.id, input.categoryId, expertId);
-    const category = await trx
-      .selectFrom("categories")
-      .select(["id", "code"])
-      .where("id", "=", input.categoryId)
-      .executeTakeFirstOrThrow();
+    const category = await categoryById(trx, input.categoryId);
     const window = scoringWindow(edition, now);
     if (!window.open) return { ok: false as const, status: 409 as const, message: window.message };
     const submission = await submissionOf(trx, edition.id, category.id, expertId);
@@ -798,7 +772,7 @@ export interface CategorySummary {
 /** Per category: champions, ties at fifth place, assigned experts, experts who submitted, winners. */
 export async function selectionSummary(database: Db, editionId: number): Promise<CategorySummary[]> {
   const [categories, champions, assignments, submissions, winners] = await Promise.all([
-    database.selectFrom("categories").select(["id", "code", "name"]).orderBy("position").execute(),
+    listCategories(database),
     championsOf(database, editionId),
     database
       .selectFrom("expert_assignments")
@@ -985,15 +959,6 @@ export type WinnerOutcome =
   | { ok: true; categoryCode: string }
   | { ok: false; status: 400 | 404 | 409; message: string; field?: "override" | "reason" };
 
-async function lockedEdition(trx: Db, editionId: number) {
-  return trx
-    .selectFrom("editions")
-    .selectAll()
-    .where("id", "=", editionId)
-    .$if(dialectOf(trx) === "postgres", (qb) => qb.forUpdate())
-    .executeTakeFirst();
-}
-
 /**
  * Confirms a champion as the winner of its category (audit-logged). A category with a winner takes a
  * further one only with `override` and a reason. Refused before selection opens and after publication.
@@ -1083,11 +1048,7 @@ export async function confirmWinner(
       after: row,
       now,
     });
-    const category = await trx
-      .selectFrom("categories")
-      .select("code")
-      .where("id", "=", project.category_id)
-      .executeTakeFirstOrThrow();
+    const category = await categoryById(trx, project.category_id);
     return { ok: true, categoryCode: category.code };
   });
 }
@@ -1130,11 +1091,7 @@ export async function unconfirmWinner(
       after: null,
       now,
     });
-    const category = await trx
-      .selectFrom("categories")
-      .select("code")
-      .where("id", "=", row.category_id)
-      .executeTakeFirstOrThrow();
+    const category = await categoryById(trx, row.category_id);
     return { ok: true, categoryCode: category.code };
   });
 }

@@ -19,7 +19,7 @@ import {
 import { db } from "../utils/db.server";
 import { env } from "../utils/env.server";
 import { audit } from "./audit.server";
-import { currentEdition } from "./editions.server";
+import { currentEdition, listCategories, categoryById } from "./editions.server";
 import { canonicalEmail } from "./email";
 import { isMember, listOrganisationsOf } from "./organisations.server";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
@@ -136,11 +136,6 @@ export async function submissionOverview(userId: number, now: Date, database: Db
   return { edition, window: submissionWindow(edition, now), organisations, projects };
 }
 
-/** A database id from a URL or form (positive, at most nine digits), or null when it cannot be one. */
-export function parseId(raw: string | undefined): number | null {
-  return raw && /^[1-9]\d{0,8}$/.test(raw) ? Number(raw) : null;
-}
-
 /**
  * A project with its edition, organisation and category, when `userId` is a member of its organisation;
  * otherwise undefined (someone else's project looks exactly like a missing one).
@@ -163,11 +158,7 @@ export async function findOwnProject(userId: number, projectId: number, database
       .select(["id", "name", "country"])
       .where("id", "=", project.organisation_id)
       .executeTakeFirstOrThrow(),
-    database
-      .selectFrom("categories")
-      .select(["id", "code", "name"])
-      .where("id", "=", project.category_id)
-      .executeTakeFirstOrThrow(),
+    categoryById(database, project.category_id),
     database
       .selectFrom("nomination_decisions")
       .select("decision")
@@ -196,7 +187,7 @@ export async function categoriesFor(
   database: Db = db(),
 ): Promise<CategoryChoice[]> {
   const [categories, taken] = await Promise.all([
-    database.selectFrom("categories").select(["id", "code", "name"]).orderBy("position").execute(),
+    listCategories(database),
     database
       .selectFrom("projects")
       .select(["id", "title", "category_id"])

@@ -2,7 +2,7 @@ import type { Insertable } from "kysely";
 import type { Db } from "../../db/client";
 import { prepared } from "../../db/prepared";
 import type { Database, Role, User } from "../../db/schema";
-import { isPhaseOpen } from "./phases";
+import { formatInstant, isPhaseOpen } from "./phases";
 import { networkOf } from "./network";
 
 export type VoteRefusal = "not_verified" | "not_voter" | "not_nominee" | "window_closed" | "already_voted";
@@ -230,6 +230,7 @@ export async function votesOf(database: Db, voterId: number, editionId: number) 
 
 /** What a visitor may do about voting in an edition, for the vote buttons of catalogue pages. */
 export type Ballot =
+  /** Voting not open: `message` says when it opens or when it closed. */
   | { state: "closed"; message: string }
   | { state: "anonymous" }
   | { state: "cannot-vote"; message: string }
@@ -249,8 +250,14 @@ export async function ballotFor(
     .selectAll()
     .where("id", "=", input.editionId)
     .executeTakeFirst();
-  if (!edition || !isPhaseOpen(edition, "voting", now)) {
-    return { state: "closed", message: "Voting is not open for this edition." };
+  if (!edition) return { state: "closed", message: MESSAGES.window_closed };
+  if (!isPhaseOpen(edition, "voting", now)) {
+    // Say when, in the edition's time zone (DESIGN §1), rather than only that it is not open.
+    const message =
+      now.getTime() < new Date(edition.voting_opens_at).getTime()
+        ? `Voting opens on ${formatInstant(edition.voting_opens_at, edition.timezone)}.`
+        : `Voting closed on ${formatInstant(edition.voting_closes_at, edition.timezone)}.`;
+    return { state: "closed", message };
   }
   if (!input.user) return { state: "anonymous" };
   if (!input.roles.includes("voter")) return { state: "cannot-vote", message: MESSAGES.not_voter };

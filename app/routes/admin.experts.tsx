@@ -4,22 +4,19 @@ import { Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/
 import { AdminNav, EditionPicker } from "~/components/admin";
 import { AssignmentsSaved, ExpertAssignments } from "~/components/expert-assignments";
 import { Notice } from "~/components/forms";
-import { currentEdition, findEditionByYear, listCategories, listEditions } from "~/domain/editions.server";
+import { listCategories, listEditions } from "~/domain/editions.server";
 import { expertAssignments, setExpertCategories } from "~/domain/nomination.server";
 import { AssignmentFormSchema } from "~/schemas/nomination";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
+import { editionParam } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Experts — Admin — WSIS Prizes" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, "edition:manage");
-  const raw = new URL(request.url).searchParams.get("edition");
-  const year = raw && /^\d{4}$/.test(raw) ? Number(raw) : null;
-  const edition = year !== null ? await findEditionByYear(year) : await currentEdition(new Date());
-  if (raw && !edition)
-    throw new Response("There is no such edition.", { status: 404, statusText: "Not Found" });
+  const edition = await editionParam(request, new Date());
   const [editions, categories] = await Promise.all([listEditions(), listCategories()]);
   if (!edition) return json({ edition: null, editions: [], categories, experts: [], uncovered: [] });
   const experts = await expertAssignments(db(), edition.id);

@@ -3,12 +3,13 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { AdminNav, EditionPicker } from "~/components/admin";
 import { CsrfInput, Notice } from "~/components/forms";
-import { currentEdition, findEditionByYear, listEditions } from "~/domain/editions.server";
+import { listEditions } from "~/domain/editions.server";
 import { nominationProgress, publicationInfo, publishNominees } from "~/domain/nomination.server";
 import { formatInstant } from "~/domain/phases";
 import { PublishFormSchema } from "~/schemas/nomination";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
+import { editionParam } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Nomination — Admin — WSIS Prizes" }];
@@ -16,11 +17,7 @@ export const meta: MetaFunction = () => [{ title: "Nomination — Admin — WSIS
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, "edition:manage");
   const now = new Date();
-  const raw = new URL(request.url).searchParams.get("edition");
-  const year = raw && /^\d{4}$/.test(raw) ? Number(raw) : null;
-  const edition = year !== null ? await findEditionByYear(year) : await currentEdition(now);
-  if (raw && !edition)
-    throw new Response("There is no such edition.", { status: 404, statusText: "Not Found" });
+  const edition = await editionParam(request, now);
   const editions = await listEditions();
   if (!edition)
     return json({ edition: null, editions: [], progress: null, publication: null, publish: null });

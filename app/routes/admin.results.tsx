@@ -3,11 +3,12 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { AdminNav, EditionPicker } from "~/components/admin";
 import { CsrfInput, Notice } from "~/components/forms";
-import { currentEdition, findEdition, findEditionByYear, listEditions } from "~/domain/editions.server";
+import { findEdition, listEditions } from "~/domain/editions.server";
 import { publishResults, resultsAdminView, retryFailed } from "~/domain/results.server";
 import { ResultsActionSchema } from "~/schemas/results";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
+import { editionParam } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -19,11 +20,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, "results:publish");
   const now = new Date();
-  const raw = new URL(request.url).searchParams.get("edition");
-  const year = raw && /^\d{4}$/.test(raw) ? Number(raw) : null;
-  const edition = year !== null ? await findEditionByYear(year) : await currentEdition(now);
-  if (raw && !edition)
-    throw new Response("There is no such edition.", { status: 404, statusText: "Not Found" });
+  const edition = await editionParam(request, now);
   if (!edition) return json({ edition: null, editions: [], view: null });
   const [editions, view] = await Promise.all([listEditions(), resultsAdminView(db(), edition, now)]);
   return json({

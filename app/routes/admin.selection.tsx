@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { AdminNav, EditionPicker } from "~/components/admin";
 import { AssignmentsSaved, ExpertAssignments } from "~/components/expert-assignments";
 import { CsrfInput, Notice } from "~/components/forms";
-import { currentEdition, findEditionByYear, listCategories, listEditions } from "~/domain/editions.server";
+import { listCategories, listEditions } from "~/domain/editions.server";
 import { zKey } from "~/domain/normalise";
 import { formatInstant } from "~/domain/phases";
 import {
@@ -19,18 +19,10 @@ import {
 import { MAX_REASON, SelectionAdminFormSchema } from "~/schemas/selection";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
+import { editionParam } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Selection — Admin — WSIS Prizes" }];
-
-async function editionFrom(request: Request, now: Date) {
-  const raw = new URL(request.url).searchParams.get("edition");
-  const year = raw && /^\d{4}$/.test(raw) ? Number(raw) : null;
-  const edition = year !== null ? await findEditionByYear(year) : await currentEdition(now);
-  if (raw && !edition)
-    throw new Response("There is no such edition.", { status: 404, statusText: "Not Found" });
-  return edition ?? null;
-}
 
 /** "6.63"; null → "—". */
 const fixed = (v: number | null) => (v === null ? "—" : v.toFixed(2));
@@ -44,7 +36,7 @@ function signed(v: number | null): string {
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, "edition:manage");
   const now = new Date();
-  const edition = await editionFrom(request, now);
+  const edition = await editionParam(request, now);
   const [editions, categories] = await Promise.all([listEditions(), listCategories()]);
   if (!edition)
     return json({

@@ -86,9 +86,7 @@ export default function CategoryPage() {
           . <Link to="/votes">See all your votes</Link>.
         </Notice>
       ) : null}
-      {ballot && ballot.state !== "open" && ballot.state !== "anonymous" && ballot.state !== "closed" ? (
-        <Notice kind="info">{ballot.message}</Notice>
-      ) : null}
+      {ballot && "message" in ballot ? <Notice kind="info">{ballot.message}</Notice> : null}
       <CatalogueResults
         view={view}
         showCategory={false}

@@ -7,7 +7,7 @@ import {
   organisationFacts,
   projectFacts,
 } from "~/components/expert-project";
-import { CsrfInput, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
+import { CsrfInput, FieldFrame, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { formatInstant } from "~/domain/phases";
 import { SDGS, parseNumberList } from "~/domain/sdgs";
 import { canScore, declareConflict, projectForScoring, saveScore } from "~/domain/selection.server";
@@ -24,6 +24,7 @@ import {
 } from "~/schemas/selection";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
+import { idParam } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -32,17 +33,11 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 const NOT_FOUND = "This project does not exist or is not one you score.";
 
-function projectIdFrom(raw: string | undefined): number {
-  if (!raw || !/^[1-9]\d{0,8}$/.test(raw))
-    throw new Response(NOT_FOUND, { status: 404, statusText: "Not Found" });
-  return Number(raw);
-}
-
 const SCORE_OPTIONS = Array.from({ length: SCORE_MAX - SCORE_MIN + 1 }, (_, i) => SCORE_MIN + i);
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user } = await requirePermission(request, "project:score:assigned");
-  const projectId = projectIdFrom(params.projectId);
+  const projectId = idParam(params.projectId, NOT_FOUND);
   const now = new Date();
   const found = await projectForScoring(db(), user.id, projectId, now);
   if (!found) throw new Response(NOT_FOUND, { status: 404, statusText: "Not Found" });
@@ -75,7 +70,7 @@ type ActionData = {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user } = await requirePermission(request, "project:score:assigned");
-  const projectId = projectIdFrom(params.projectId);
+  const projectId = idParam(params.projectId, NOT_FOUND);
   const database = db();
   // Access first: a project the expert may not score answers 404 whatever the form holds.
   if (!(await canScore(database, user.id, projectId)))
@@ -241,53 +236,32 @@ export default function ScoreProject() {
               <CsrfInput />
               {CRITERIA.map((c) => {
                 const name = `score_${c}`;
-                const error = scoreErrors[name];
                 return (
-                  <div key={c} className={error ? "field has-error" : "field"}>
-                    <label htmlFor={`f-${name}`}>{CRITERION_LABELS[c]}</label>
-                    {error ? (
-                      <p id={`f-${name}-error`} className="error" role="alert">
-                        {error}
-                      </p>
-                    ) : null}
-                    <select
-                      id={`f-${name}`}
-                      name={name}
-                      defaultValue={values[name] ?? ""}
-                      aria-invalid={error ? true : undefined}
-                      aria-describedby={error ? `f-${name}-error` : undefined}
-                    >
-                      <option value="">Not scored yet</option>
-                      {SCORE_OPTIONS.map((n) => (
-                        <option key={n} value={n}>
-                          {n}
-                          {n === SCORE_MIN ? " (lowest)" : n === SCORE_MAX ? " (highest)" : ""}
-                        </option>
-                      ))}
-                    </select>
-                  </div>
+                  <FieldFrame key={c} name={name} label={CRITERION_LABELS[c]} error={scoreErrors[name]}>
+                    {(control) => (
+                      <select {...control} defaultValue={values[name] ?? ""}>
+                        <option value="">Not scored yet</option>
+                        {SCORE_OPTIONS.map((n) => (
+                          <option key={n} value={n}>
+                            {n}
+                            {n === SCORE_MIN ? " (lowest)" : n === SCORE_MAX ? " (highest)" : ""}
+                          </option>
+                        ))}
+                      </select>
+                    )}
+                  </FieldFrame>
                 );
               })}
-              <div className={scoreErrors.comment ? "field has-error" : "field"}>
-                <label htmlFor="f-comment">Comment</label>
-                <p id="f-comment-hint" className="hint">
-                  Why these scores? The other experts read it after they submit, and so do the organisers. Up
-                  to {MAX_COMMENT} characters.
-                </p>
-                {scoreErrors.comment ? (
-                  <p id="f-comment-error" className="error" role="alert">
-                    {scoreErrors.comment}
-                  </p>
-                ) : null}
-                <textarea
-                  id="f-comment"
-                  name="comment"
-                  maxLength={MAX_COMMENT}
-                  defaultValue={values.comment ?? ""}
-                  aria-invalid={scoreErrors.comment ? true : undefined}
-                  aria-describedby={scoreErrors.comment ? "f-comment-hint f-comment-error" : "f-comment-hint"}
-                />
-              </div>
+              <FieldFrame
+                name="comment"
+                label="Comment"
+                error={scoreErrors.comment}
+                hint={`Why these scores? The other experts read it after they submit, and so do the organisers. Up to ${MAX_COMMENT} characters.`}
+              >
+                {(control) => (
+                  <textarea {...control} maxLength={MAX_COMMENT} defaultValue={values.comment ?? ""} />
+                )}
+              </FieldFrame>
               <p className="actions">
                 <button type="submit" name="intent" value="save">
                   Save score
@@ -325,22 +299,15 @@ export default function ScoreProject() {
               </p>
               <Form method="post">
                 <CsrfInput />
-                <div className={conflictErrors.reason ? "field has-error" : "field"}>
-                  <label htmlFor="f-reason">Reason for the conflict</label>
-                  {conflictErrors.reason ? (
-                    <p id="f-reason-error" className="error" role="alert">
-                      {conflictErrors.reason}
-                    </p>
-                  ) : null}
-                  <textarea
-                    id="f-reason"
-                    name="reason"
-                    maxLength={MAX_REASON}
-                    defaultValue={actionData?.form === "conflict" ? actionData.values.reason : ""}
-                    aria-invalid={conflictErrors.reason ? true : undefined}
-                    aria-describedby={conflictErrors.reason ? "f-reason-error" : undefined}
-                  />
-                </div>
+                <FieldFrame name="reason" label="Reason for the conflict" error={conflictErrors.reason}>
+                  {(control) => (
+                    <textarea
+                      {...control}
+                      maxLength={MAX_REASON}
+                      defaultValue={actionData?.form === "conflict" ? actionData.values.reason : ""}
+                    />
+                  )}
+                </FieldFrame>
                 <button type="submit" name="intent" value="conflict" className="secondary">
                   Declare a conflict of interest
                 </button>

@@ -2,11 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { CsrfInput, Notice } from "~/components/forms";
-import { currentEdition, findEditionByYear } from "~/domain/editions.server";
 import { formatInstant } from "~/domain/phases";
 import { juryOverview, submitCategory, type ScoreState } from "~/domain/selection.server";
 import { SubmitCategoryFormSchema } from "~/schemas/selection";
 import { readForm } from "~/utils/csrf.server";
+import { editionParam } from "~/utils/params.server";
 import { db } from "~/utils/db.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -18,19 +18,10 @@ const STATE_LABELS: Record<ScoreState, string> = {
   complete: "Scored",
 };
 
-async function editionFrom(request: Request, now: Date) {
-  const raw = new URL(request.url).searchParams.get("edition");
-  const year = raw && /^\d{4}$/.test(raw) ? Number(raw) : null;
-  const edition = year !== null ? await findEditionByYear(year) : await currentEdition(now);
-  if (raw && !edition)
-    throw new Response("There is no such edition.", { status: 404, statusText: "Not Found" });
-  return edition ?? null;
-}
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user } = await requirePermission(request, "project:score:assigned");
   const now = new Date();
-  const edition = await editionFrom(request, now);
+  const edition = await editionParam(request, now);
   if (!edition) return json({ edition: null, window: null, categories: [], championsKnown: false });
   const overview = await juryOverview(db(), user.id, edition, now);
   const tz = edition.timezone;
@@ -155,21 +146,20 @@ export default function JuryHome() {
                     <thead>
                       <tr>
                         <th scope="col">Champion</th>
-                        <th scope="col">Organisation</th>
-                        <th scope="col">Vote rank</th>
                         <th scope="col">Your score</th>
                       </tr>
                     </thead>
                     <tbody>
+                      {/* Two columns, organisation and rank under the title: the table fits 360 px. */}
                       {c.projects.map((p) => (
                         <tr key={p.id}>
                           <td>
                             <Link to={`/jury/${p.id}`}>{p.title || "(untitled)"}</Link>
-                          </td>
-                          <td>{p.organisation}</td>
-                          <td>
-                            {p.rank}
-                            {p.tied ? " (tied at the cut-off)" : ""}
+                            <br />
+                            <span className="muted">
+                              {p.organisation} · vote rank {p.rank}
+                              {p.tied ? " (tied at the cut-off)" : ""}
+                            </span>
                           </td>
                           <td>{p.state === "complete" ? <strong>{p.stateLabel}</strong> : p.stateLabel}</td>
                         </tr>

@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { AwardBadge } from "~/components/award-badge";
 import { VotePanel } from "~/components/vote-panel";
+import { WebsiteLink } from "~/components/website-link";
 import { ballotFor } from "~/domain/voting.server";
 import { db } from "~/utils/db.server";
 import { getSessionUser } from "~/utils/session.server";
@@ -68,16 +69,6 @@ function Paragraphs({ text }: { text: string }) {
   );
 }
 
-/** Only http(s) addresses become links; anything else (javascript:, data:) is shown as text. */
-function ExternalLink({ href }: { href: string }) {
-  if (!/^https?:\/\/[^\s]+$/iu.test(href)) return <>{href}</>;
-  return (
-    <a href={href} rel="nofollow noopener noreferrer ugc" target="_blank">
-      {href}
-    </a>
-  );
-}
-
 const IMPLEMENTATION_STATUS: Record<string, string> = {
   completed: "Completed",
   major_phase_ended: "A major phase has ended",
@@ -140,7 +131,7 @@ export default function ProjectPage() {
             {project.organisation_website ? (
               <>
                 <br />
-                <ExternalLink href={project.organisation_website} />
+                <WebsiteLink url={project.organisation_website} />
               </>
             ) : null}
           </dd>
@@ -166,7 +157,7 @@ export default function ProjectPage() {
             <>
               <dt>Website</dt>
               <dd>
-                <ExternalLink href={project.website} />
+                <WebsiteLink url={project.website} />
               </dd>
             </>
           ) : null}

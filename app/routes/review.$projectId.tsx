@@ -4,11 +4,11 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import {
   ExpertProjectHeader,
   ProjectFactRows,
-  WebsiteLink,
   organisationFacts,
   projectFacts,
 } from "~/components/expert-project";
-import { CsrfInput, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
+import { CsrfInput, FieldFrame, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
+import { WebsiteLink } from "~/components/website-link";
 import {
   decide,
   nextUndecided,
@@ -30,6 +30,7 @@ import {
 import { SHORT_DESCRIPTION_WORDS } from "~/schemas/project";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
+import { idParam } from "~/utils/params.server";
 import { requireReviewer } from "~/utils/reviewer.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -37,12 +38,6 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 const NOT_FOUND = "This project does not exist or is not in your review queue.";
-
-function projectIdFrom(raw: string | undefined): number {
-  if (!raw || !/^[1-9]\d{0,8}$/.test(raw))
-    throw new Response(NOT_FOUND, { status: 404, statusText: "Not Found" });
-  return Number(raw);
-}
 
 function describe(s: DecisionSnapshot | null): string {
   if (!s) return "no decision";
@@ -53,7 +48,7 @@ function describe(s: DecisionSnapshot | null): string {
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const reviewer = await requireReviewer(request);
-  const projectId = projectIdFrom(params.projectId);
+  const projectId = idParam(params.projectId, NOT_FOUND);
   const now = new Date();
   const database = db();
   const found = await projectForReview(database, reviewer, projectId, now);
@@ -121,7 +116,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const reviewer = await requireReviewer(request);
-  const projectId = projectIdFrom(params.projectId);
+  const projectId = idParam(params.projectId, NOT_FOUND);
   const database = db();
   // Access before anything else: a project outside the queue answers 404 whatever the form holds.
   const access = await reviewAccess(database, reviewer, projectId);
@@ -349,52 +344,33 @@ export default function ReviewProject() {
                     </label>
                   </p>
                 </fieldset>
-                <div className={errors.reason ? "field has-error" : "field"}>
-                  <label htmlFor="f-reason">Reason for rejecting</label>
-                  <p id="f-reason-hint" className="hint">
-                    Required when you reject. The submitter sees it in the result email.
-                  </p>
-                  {errors.reason ? (
-                    <p id="f-reason-error" className="error" role="alert">
-                      {errors.reason}
-                    </p>
-                  ) : null}
-                  <select
-                    id="f-reason"
-                    name="reason"
-                    defaultValue={values.reason}
-                    aria-invalid={errors.reason ? true : undefined}
-                    aria-describedby={errors.reason ? "f-reason-hint f-reason-error" : "f-reason-hint"}
-                  >
-                    <option value="">Choose a reason</option>
-                    {REJECT_REASONS.map((r) => (
-                      <option key={r} value={r}>
-                        {REJECT_REASON_LABELS[r]}
-                      </option>
-                    ))}
-                  </select>
-                </div>
-                <div className={errors.reason_text ? "field has-error" : "field"}>
-                  <label htmlFor="f-reason_text">Explanation (for “Other”)</label>
-                  <p id="f-reason_text-hint" className="hint">
-                    Required when the reason is “Other”; up to {MAX_REASON_TEXT} characters.
-                  </p>
-                  {errors.reason_text ? (
-                    <p id="f-reason_text-error" className="error" role="alert">
-                      {errors.reason_text}
-                    </p>
-                  ) : null}
-                  <textarea
-                    id="f-reason_text"
-                    name="reason_text"
-                    maxLength={MAX_REASON_TEXT}
-                    defaultValue={values.reason_text}
-                    aria-invalid={errors.reason_text ? true : undefined}
-                    aria-describedby={
-                      errors.reason_text ? "f-reason_text-hint f-reason_text-error" : "f-reason_text-hint"
-                    }
-                  />
-                </div>
+                <FieldFrame
+                  name="reason"
+                  label="Reason for rejecting"
+                  error={errors.reason}
+                  hint="Required when you reject. The submitter sees it in the result email."
+                >
+                  {(control) => (
+                    <select {...control} defaultValue={values.reason}>
+                      <option value="">Choose a reason</option>
+                      {REJECT_REASONS.map((r) => (
+                        <option key={r} value={r}>
+                          {REJECT_REASON_LABELS[r]}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </FieldFrame>
+                <FieldFrame
+                  name="reason_text"
+                  label="Explanation (for “Other”)"
+                  error={errors.reason_text}
+                  hint={`Required when the reason is “Other”; up to ${MAX_REASON_TEXT} characters.`}
+                >
+                  {(control) => (
+                    <textarea {...control} maxLength={MAX_REASON_TEXT} defaultValue={values.reason_text} />
+                  )}
+                </FieldFrame>
                 <button type="submit">{data.decision ? "Change decision" : "Save decision"}</button>
               </Form>
             ) : null}

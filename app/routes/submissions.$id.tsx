@@ -7,7 +7,6 @@ import { listCountries } from "~/domain/countries";
 import {
   categoriesFor,
   findOwnProject,
-  parseId,
   schemaOptions,
   submissionWindow,
   updateProject,
@@ -23,6 +22,7 @@ import {
   type ProjectFormValues,
 } from "~/schemas/project";
 import { readForm } from "~/utils/csrf.server";
+import { parseId } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

@@ -5,7 +5,7 @@ import { Notice } from "~/components/forms";
 import { ProjectForm } from "~/components/project-form";
 import { listCountries } from "~/domain/countries";
 import { listOrganisationsOf } from "~/domain/organisations.server";
-import { createProject, newProjectContext, parseId, schemaOptions } from "~/domain/submissions.server";
+import { createProject, newProjectContext, schemaOptions } from "~/domain/submissions.server";
 import {
   draftProjectSchema,
   emptyProjectValues,
@@ -16,6 +16,7 @@ import {
   type ProjectFormValues,
 } from "~/schemas/project";
 import { readForm } from "~/utils/csrf.server";
+import { parseId } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "New project — WSIS Prizes" }];

@@ -1,43 +1,11 @@
 import { z } from "zod";
 import type { Decision, ItuRegion, ProjectStatus, StakeholderType } from "../../db/schema";
+import { ITU_REGIONS } from "../domain/regions";
+import { STAKEHOLDER_TYPES } from "./organisation-options";
 
-/** ITU regions with their display names (DESIGN §3), in display order. */
-export const REGION_LABELS: Readonly<Record<ItuRegion, string>> = {
-  africa: "Africa",
-  americas: "Americas",
-  arab_states: "Arab States",
-  asia_pacific: "Asia & Pacific",
-  cis: "CIS",
-  europe: "Europe",
-  international: "International",
-};
-export const REGIONS = [
-  "africa",
-  "americas",
-  "arab_states",
-  "asia_pacific",
-  "cis",
-  "europe",
-  "international",
-] as const satisfies readonly ItuRegion[];
-
-/** Stakeholder types with their display names (DESIGN §3), in display order. */
-export const STAKEHOLDER_LABELS: Readonly<Record<StakeholderType, string>> = {
-  government: "Government",
-  private_sector: "Private sector",
-  civil_society: "Civil society",
-  international_organisation: "International organisation",
-  academia: "Academia",
-  other: "Other",
-};
-export const STAKEHOLDER_TYPES = [
-  "government",
-  "private_sector",
-  "civil_society",
-  "international_organisation",
-  "academia",
-  "other",
-] as const satisfies readonly StakeholderType[];
+// The filters' options are the organisation profile's (one list each).
+export { ITU_REGIONS as REGIONS, REGION_LABELS } from "../domain/regions";
+export { STAKEHOLDER_LABELS, STAKEHOLDER_TYPES } from "./organisation-options";
 
 export const PROJECT_STATUS_LABELS: Readonly<Record<ProjectStatus, string>> = {
   draft: "Draft",
@@ -107,7 +75,7 @@ const ParamSchemas = {
           `The search text is longer than ${MAX_QUERY_LENGTH} characters; it was ignored.`,
         ),
     ),
-  region: z.enum(REGIONS, { message: "Unknown region; the region filter was ignored." }),
+  region: z.enum(ITU_REGIONS, { message: "Unknown region; the region filter was ignored." }),
   stakeholder: z.enum(STAKEHOLDER_TYPES, { message: "Unknown stakeholder type; that filter was ignored." }),
   country: z
     .string()

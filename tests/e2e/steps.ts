@@ -1,5 +1,5 @@
 /**
- * Page-level steps shared by the Chromium journeys (submission.test.ts, contest.test.ts): each one is what a
+ * Page-level steps shared by the Chromium journeys (auth, voting, submission, contest): each one is what a
  * person does on the pages — fill a form, press a button — and waits for what the page answers.
  */
 import { expect } from "vitest";
@@ -8,6 +8,7 @@ import type { Role } from "../../db/schema";
 import { PHASE_LABELS, type Phase } from "../../app/domain/phases";
 import { hashPassword } from "../../app/utils/password.server";
 import { makeUser } from "../fixtures/contest";
+import type { ReceivedMail, SmtpReceiver } from "../helpers/smtp";
 import type { Actor } from "./helpers";
 
 /** The password of every account the journeys create. */
@@ -26,6 +27,41 @@ export async function makeAccount(db: Db, opts: { email: string; name: string; r
     .where("id", "=", user.id)
     .execute();
   return { ...user, name: opts.name };
+}
+
+/** The subject of the email that confirms a new account's address. */
+export const CONFIRM_SUBJECT = "Confirm your email address for the WSIS Prizes";
+
+/**
+ * Fills the registration form already open in the tab (PASSWORD), waits for "Check your email", follows the
+ * confirmation link of the email received over SMTP and confirms the address. Returns that email.
+ */
+export async function registerAndConfirm(
+  actor: Actor,
+  smtp: SmtpReceiver,
+  person: { name: string; email: string },
+): Promise<ReceivedMail> {
+  const { page } = actor;
+  const origin = new URL(page.url()).origin;
+  await page.getByLabel("Full name").fill(person.name);
+  await page.getByLabel("Email address").fill(person.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { level: 1, name: "Check your email" }).waitFor();
+
+  const mail = await smtp.waitFor(
+    (m) => m.to.includes(person.email) && m.subject === CONFIRM_SUBJECT,
+    30_000,
+  );
+  // Links in emails point at APP_URL: the address the browser is on.
+  const link = new RegExp(`${origin.replace(/[.]/g, "\\.")}/verify-email\\?token=[^\\s"<>]+`).exec(mail.text);
+  expect(link, `no verification link to ${origin} in:\n${mail.text}`).not.toBeNull();
+  const confirm = new URL(link?.[0] ?? origin);
+  await actor.goto(confirm.pathname + confirm.search);
+  await page.getByRole("button", { name: "Confirm my email address" }).click();
+  await page.getByRole("heading", { level: 1, name: "Email address confirmed" }).waitFor();
+  await actor.ready();
+  return mail;
 }
 
 /** Signs in through the login form and waits for the account page. */

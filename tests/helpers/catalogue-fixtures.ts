@@ -1,5 +1,6 @@
 import type { Db } from "../../db/client";
 import type { Decision, ItuRegion, ProjectStatus, StakeholderType } from "../../db/schema";
+import { categoryId } from "../fixtures/contest";
 
 /** Seeds editions, organisations, projects and decisions straight into the database (catalogue tests). */
 
@@ -95,14 +96,7 @@ export async function seedOrganisation(
   return row.id;
 }
 
-export async function categoryId(db: Db, code: string): Promise<number> {
-  const row = await db
-    .selectFrom("categories")
-    .select("id")
-    .where("code", "=", code)
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+export { categoryId };
 
 export interface ProjectSeed {
   editionId: number;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "../../db/client";
 import type { ItuRegion, StakeholderType } from "../../db/schema";
 import { scheduleWithPhaseOpen } from "../../app/domain/phases";
+import { makeProject } from "../fixtures/contest";
 
 /**
  * Seeds an edition at the end of selection straight into the database: organisations (with contacts and
@@ -108,54 +109,7 @@ export async function nominee(
   organisationId: number,
   title?: string,
 ) {
-  const category = await db
-    .selectFrom("categories")
-    .select("id")
-    .where("code", "=", code)
-    .executeTakeFirstOrThrow();
-  const iso = new Date().toISOString();
-  const key = uniq();
-  const project = await db
-    .insertInto("projects")
-    .values({
-      edition_id: editionId,
-      organisation_id: organisationId,
-      category_id: category.id,
-      status: "submitted",
-      title: title ?? `Project ${key}`,
-      website: null,
-      country: "KE",
-      start_year: 2020,
-      implementation_status: "completed",
-      short_description: "A description.",
-      sdgs: "1",
-      gdc_objectives: "1",
-      action_line_linkage: "",
-      sdg_linkage: "",
-      gdc_linkage: "",
-      impact: "",
-      partnerships: "",
-      challenges: "",
-      fingerprint: `fp-${key}`,
-      title_normalised: key,
-      submitted_at: iso,
-      created_at: iso,
-      updated_at: iso,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await db
-    .insertInto("nomination_decisions")
-    .values({
-      project_id: project.id,
-      decision: "nominate",
-      reason: null,
-      reason_text: null,
-      decided_by: null,
-      decided_at: iso,
-    })
-    .execute();
-  return project;
+  return makeProject(db, { editionId, categoryCode: code, organisationId, title, decision: "nominate" });
 }
 
 /** An official tally run of the edition (empty: add champions with champion()). */

@@ -95,15 +95,7 @@ export async function makeOrganisation(
   return org;
 }
 
-/** The id of a category by code. */
-export async function categoryId(db: Db, code: string): Promise<number> {
-  const row = await db
-    .selectFrom("categories")
-    .select("id")
-    .where("code", "=", code)
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+export { categoryId } from "../fixtures/contest";
 
 /** A questionnaire that passes every submit rule (170-word description, 60-word long answers). */
 export function completeValues(

@@ -2,13 +2,11 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../db/schema";
 import { createMailer } from "../../emails/transport";
 import { editionStateAt } from "../../app/domain/phases";
-import { createUser } from "../../app/domain/users.server";
-import { createSession } from "../../app/utils/session.server";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
+import { expertStagesWorld, signedIn, type ExpertStagesWorld } from "../fixtures/expert-stages";
 
 /** A valid new-edition form: Geneva wall-clock times, phases back to back. */
 function editionForm(year: number, overrides: Record<string, string> = {}): Record<string, string> {
@@ -42,57 +40,15 @@ const ADMIN_PAGES = [
   "/admin/mail/1-message.eml",
 ];
 
-type Browser = {
-  get(path: string): Promise<Response>;
-  post(path: string, fields: Record<string, string>): Promise<Response>;
-};
-
 for (const dialect of DIALECTS) {
   describe(`admin pages over HTTP (${dialect})`, () => {
     let t: TestDb;
     let app: RunningApp;
-    const ids: Record<string, number> = {};
+    let world: ExpertStagesWorld;
+    let ids: Record<string, number>;
 
-    async function makeUser(key: string, roles: Role[]): Promise<number> {
-      const user = await createUser(
-        {
-          email: `${key}@example.org`,
-          name: `User ${key}`,
-          password: "correct horse battery staple",
-          roles,
-          verified: true,
-          now: new Date(),
-        },
-        t.db,
-      );
-      if (!user) throw new Error(`could not create ${key}`);
-      ids[key] = user.id;
-      return user.id;
-    }
-
-    /** A browser signed in as `userId`: a real session row, the CSRF cookie from a first page view. */
-    async function as(userId: number, base = app.url): Promise<Browser> {
-      const client = new Client(base);
-      await client.get("/");
-      const { token } = await createSession(t.db, userId, { ip: "127.0.0.1", userAgent: "vitest" });
-      const headers = () => ({
-        Cookie: `wsis_csrf=${client.cookie("wsis_csrf") ?? ""}; wsis_session=${token}`,
-      });
-      return {
-        get: (path) => client.get(path, headers()),
-        post: (path, fields) => client.post(path, fields, headers()),
-      };
-    }
-
-    const count = async (table: "editions" | "audit_log" | "user_roles") =>
-      Number(
-        (
-          await t.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    /** A client signed in as `userId` (a session row written directly). */
+    const as = (userId: number, base = app.url) => signedIn(t.db, base, userId);
 
     const rolesOf = async (userId: number) =>
       (await t.db.selectFrom("user_roles").select("role").where("user_id", "=", userId).execute())
@@ -102,10 +58,13 @@ for (const dialect of DIALECTS) {
     beforeAll(async () => {
       t = await createTestDb(dialect);
       app = await startApp({ databaseUrl: t.url });
-      await makeUser("organiser", ["organiser"]);
-      await makeUser("voter", ["voter"]);
-      await makeUser("submitter", ["submitter"]);
-      await makeUser("expert", ["expert", "voter"]);
+      world = expertStagesWorld(t.db, new Date());
+      ids = await world.users({
+        organiser: ["organiser"],
+        voter: ["voter"],
+        submitter: ["submitter"],
+        expert: ["expert", "voter"],
+      });
     });
 
     afterAll(async () => {
@@ -149,9 +108,9 @@ for (const dialect of DIALECTS) {
           created_at: new Date().toISOString(),
         })
         .execute();
-      const editionsBefore = await count("editions");
-      const auditBefore = await count("audit_log");
-      const rolesBefore = await count("user_roles");
+      const editionsBefore = await world.count("editions");
+      const auditBefore = await world.count("audit_log");
+      const rolesBefore = await world.count("user_roles");
       for (const who of ["voter", "submitter", "expert"]) {
         const browser = await as(ids[who]);
         for (const path of ADMIN_PAGES) {
@@ -171,9 +130,9 @@ for (const dialect of DIALECTS) {
           expect(res.status, `${who} POST ${path}`).toBe(403);
         }
       }
-      expect(await count("editions")).toBe(editionsBefore);
-      expect(await count("audit_log")).toBe(auditBefore);
-      expect(await count("user_roles")).toBe(rolesBefore);
+      expect(await world.count("editions")).toBe(editionsBefore);
+      expect(await world.count("audit_log")).toBe(auditBefore);
+      expect(await world.count("user_roles")).toBe(rolesBefore);
       expect(await rolesOf(ids.organiser)).toEqual(["organiser"]);
       const e = await t.db
         .selectFrom("editions")
@@ -219,12 +178,12 @@ for (const dialect of DIALECTS) {
       expect(JSON.parse(audit.after_json ?? "null")).toEqual({ role: "organiser" });
 
       // Granting again changes nothing and writes no second audit entry.
-      const before = await count("audit_log");
+      const before = await world.count("audit_log");
       expect(
         (await org.post("/admin/users", { intent: "grant", userId: String(ids.voter), role: "organiser" }))
           .status,
       ).toBe(302);
-      expect(await count("audit_log")).toBe(before);
+      expect(await world.count("audit_log")).toBe(before);
     });
 
     it("refuses the very next request of an organiser whose role was revoked", async () => {
@@ -267,7 +226,7 @@ for (const dialect of DIALECTS) {
       expect(await self.text()).toContain("You cannot revoke your own organiser role");
       expect(await rolesOf(ids.organiser)).toEqual(["organiser"]);
 
-      const auditBefore = await count("audit_log");
+      const auditBefore = await world.count("audit_log");
       const malformed: Record<string, string>[] = [
         { intent: "grant", userId: String(ids.voter), role: "admin" },
         { intent: "promote", userId: String(ids.voter), role: "expert" },
@@ -282,7 +241,7 @@ for (const dialect of DIALECTS) {
       expect(
         (await org.post("/admin/users", { intent: "grant", userId: "987654", role: "expert" })).status,
       ).toBe(404);
-      expect(await count("audit_log")).toBe(auditBefore);
+      expect(await world.count("audit_log")).toBe(auditBefore);
     });
 
     it("searches users by email or name and pages them 50 at a time", async () => {
@@ -323,7 +282,7 @@ for (const dialect of DIALECTS) {
 
     it("refuses phases out of order with a message beside each field, writing nothing", async () => {
       const org = await as(ids.organiser);
-      const before = { editions: await count("editions"), audit: await count("audit_log") };
+      const before = { editions: await world.count("editions"), audit: await world.count("audit_log") };
       const res = await org.post(
         "/admin/editions",
         editionForm(2033, { voting_opens_at: "2033-02-20T00:00", selection_closes_at: "2033-04-01T00:00" }),
@@ -335,12 +294,14 @@ for (const dialect of DIALECTS) {
       expect(html).toContain('id="f-selection_closes_at-error"');
       expect(html).toContain("Selection must close after it opens.");
       expect(html).toContain('value="2033-02-20T00:00"');
-      expect({ editions: await count("editions"), audit: await count("audit_log") }).toEqual(before);
+      expect({ editions: await world.count("editions"), audit: await world.count("audit_log") }).toEqual(
+        before,
+      );
     });
 
     it("refuses a bad year, a bogus time zone or a 10 kB name with 400 and field messages, not 500", async () => {
       const org = await as(ids.organiser);
-      const before = { editions: await count("editions"), audit: await count("audit_log") };
+      const before = { editions: await world.count("editions"), audit: await world.count("audit_log") };
       const cases: [Record<string, string>, string][] = [
         [{ year: "20x3" }, "Enter a four-digit year"],
         [{ year: "1999" }, "Enter a year from 2000 to 2100"],
@@ -358,7 +319,9 @@ for (const dialect of DIALECTS) {
         expect(res.status, JSON.stringify(overrides).slice(0, 80)).toBe(400);
         expect(await res.text()).toContain(message);
       }
-      expect({ editions: await count("editions"), audit: await count("audit_log") }).toEqual(before);
+      expect({ editions: await world.count("editions"), audit: await world.count("audit_log") }).toEqual(
+        before,
+      );
     });
 
     it("creates a valid edition, lists it with its phase, and audit-logs it", async () => {

@@ -200,6 +200,41 @@ describe.each(DIALECTS)("catalogue over HTTP (%s)", (dialect) => {
     expect(body).not.toContain("@example.org");
   });
 
+  it("says when voting opens, or when it closed, in the edition's time zone", async () => {
+    // Shown as the text of an element (">…<"), not only in the loader data of the page's script.
+    // The earlier edition's voting closed on 1 April at 00:00 UTC: 02:00 in Zurich (summer time).
+    const closed = `>Voting closed on 1 Apr ${year - 1}, 02:00 (Europe/Zurich).<`;
+    expect((await html(`/projects/${ids.earlier}`)).body).toContain(closed);
+    expect((await html(`/categories/C1?edition=${year - 1}`)).body).toContain(closed);
+
+    // Nominees published, voting not open yet: the current edition's voting is moved ahead for a moment.
+    const current = await t.db
+      .selectFrom("editions")
+      .select(["id", "voting_opens_at", "voting_closes_at"])
+      .where("year", "=", year)
+      .executeTakeFirstOrThrow();
+    const setVoting = (opens: string, closes: string) =>
+      t.db
+        .updateTable("editions")
+        .set({ voting_opens_at: opens, voting_closes_at: closes })
+        .where("id", "=", current.id)
+        .execute();
+    await setVoting(`${year + 1}-01-15T09:30:00.000Z`, `${year + 1}-02-15T09:30:00.000Z`);
+    try {
+      const opens = `>Voting opens on 15 Jan ${year + 1}, 10:30 (Europe/Zurich).<`;
+      const project = (await html(`/projects/${ids.xss}`)).body;
+      expect(project).toContain(opens);
+      expect(visibleText(project)).not.toContain("Sign in or register to vote");
+      expect((await html(`/categories/C1?edition=${year}`)).body).toContain(opens);
+    } finally {
+      await setVoting(current.voting_opens_at, current.voting_closes_at);
+    }
+    // Voting open: an anonymous visitor is asked to sign in, and no date is given.
+    const open = visibleText((await html(`/projects/${ids.xss}`)).body);
+    expect(open).toContain("Sign in or register to vote.");
+    expect(open).not.toMatch(/Voting (opens|closed) on/);
+  });
+
   it("answers the same 404 for drafts, rejected, undecided, unpublished and missing projects", async () => {
     const missing = await html("/projects/987654");
     expect(missing.status).toBe(404);

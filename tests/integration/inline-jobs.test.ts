@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { dispatchOutbox, queueEmail } from "../../app/domain/outbox.server";
 import { db } from "../../app/utils/db.server";
@@ -7,19 +6,7 @@ import { closeRedis, initRedis } from "../../app/utils/redis.server";
 import { closeDb } from "../../db/client";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
-
-/** A port on which nothing listens. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
+import { freePort } from "../helpers/redis-server";
 
 const saved = { ...process.env };
 
@@ -47,7 +34,7 @@ describe("inline mode", () => {
   });
 
   it("runs the delivery job in this process after the commit", async () => {
-    const mode = await initRedis({ probeUrl: `redis://127.0.0.1:${await closedPort()}` });
+    const mode = await initRedis({ probeUrl: `redis://127.0.0.1:${await freePort()}` });
     expect(mode.mode).toBe("inline");
     const id = await db()
       .transaction()

@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   deliveryStatus,
@@ -8,71 +5,50 @@ import {
   retryFailed,
   type DispatchJobs,
 } from "../../app/domain/results.server";
-import { resetEnvCache } from "../../app/utils/env.server";
 import type { OutboxMessage } from "../../db/schema";
 import { createMailer, type Mailer } from "../../emails/transport";
 import { startWorkers } from "../../workers/index";
 import type { JobDeps } from "../../workers/jobs/deps";
 import { LEASE_MS } from "../../workers/jobs/send-email";
 import { sweepOutbox } from "../../workers/jobs/sweep-outbox";
-import { closeQueues, createQueues, emailJobId, retryEmailJobId, type JobQueues } from "../../workers/queues";
-import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
+import { emailJobId, retryEmailJobId, type JobQueues } from "../../workers/queues";
+import { DIALECTS, type TestDb } from "../helpers/db";
 import { readyContest } from "../helpers/results-fixtures";
 import { startSmtp, type ReceivedMail, type SmtpReceiver } from "../helpers/smtp";
-
-const redisUrl = process.env.TEST_REDIS_URL ?? "";
-const savedEnv = { ...process.env };
+import { Cleanups, setUpWorkerTest, startWorkerProcess, type WorkerTest } from "../helpers/workers";
 
 /** The outbox row a received message came from (the Message-ID is stable per row). */
 const rowOf = (m: ReceivedMail) => Number(/^<outbox-(\d+)-/.exec(m.messageId ?? "")?.[1] ?? 0);
 
 describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (dialect) => {
+  let w: WorkerTest;
   let t: TestDb;
   let smtp: SmtpReceiver;
   let mailer: Mailer;
-  let prefix: string;
   let queues: JobQueues;
   let deps: JobDeps;
-  let cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups = new Cleanups();
 
   beforeEach(async () => {
-    if (!redisUrl)
-      throw new Error("TEST_REDIS_URL is not set: these tests need a real Redis (npm test sets it)");
-    prefix = `t${randomBytes(5).toString("hex")}`;
-    // publishResults() enqueues through the process-wide producer, configured from the environment.
-    process.env.REDIS_URL = redisUrl;
-    process.env.REDIS_PREFIX = prefix;
-    process.env.LOG_LEVEL = "error";
-    resetEnvCache();
-    cleanups.push(async () => {
-      await closeQueues();
-      const redis = new Redis(redisUrl);
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
-      process.env = { ...savedEnv };
-      resetEnvCache();
-    });
-    t = await createTestDb(dialect);
-    cleanups.push(() => t.cleanup());
+    // publishResults() enqueues through the process-wide producer, which setUpWorkerTest points at w.prefix.
+    w = await setUpWorkerTest(dialect, cleanups);
+    ({ t, queues } = w);
     smtp = await startSmtp();
     cleanups.push(() => smtp.stop());
     mailer = createMailer({ smtpUrl: smtp.url });
     cleanups.push(() => mailer.close());
     deps = { db: t.db, mailer, now: () => new Date() };
-    queues = createQueues({ redisUrl, prefix });
-    cleanups.push(() => queues.close());
   });
 
-  afterEach(async () => {
-    const steps = cleanups.reverse();
-    cleanups = [];
-    for (const step of steps) await step();
-  });
+  afterEach(() => cleanups.run());
 
   /** Starts in-process workers with `override` deps; closed after the test. */
   async function start(override: Partial<JobDeps> = {}) {
-    const running = await startWorkers({ redisUrl, prefix, deps: { ...deps, ...override } });
+    const running = await startWorkers({
+      redisUrl: w.redisUrl,
+      prefix: w.prefix,
+      deps: { ...deps, ...override },
+    });
     cleanups.push(() => running.close());
     return running;
   }
@@ -307,35 +283,12 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
       dispatch: fastDispatch,
     });
     expect(outcome).toMatchObject({ ok: true, emails: 48 });
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ["--import", "tsx", "tests/helpers/notify-worker.ts"],
-      {
-        env: {
-          ...process.env,
-          DATABASE_URL: t.url,
-          REDIS_URL: redisUrl,
-          REDIS_PREFIX: prefix,
-          SMTP_URL: smtp.url,
-          SEND_EMAIL_CONCURRENCY: "1",
-          LOG_LEVEL: "error",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const output: string[] = [];
-    child.stdout?.on("data", (c: Buffer) => output.push(c.toString()));
-    child.stderr?.on("data", (c: Buffer) => output.push(c.toString()));
-    cleanups.push(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    });
-    await vi.waitFor(() => expect(smtp.messages.length, output.join("")).toBeGreaterThanOrEqual(8), {
+    const child = await startWorkerProcess(w, cleanups, { smtpUrl: smtp.url, sendEmailConcurrency: 1 });
+    await vi.waitFor(() => expect(smtp.messages.length, child.output()).toBeGreaterThanOrEqual(8), {
       timeout: 30_000,
       interval: 2,
     });
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    expect(await exited).toBeNull(); // exit code null: killed by the signal
+    expect(await child.kill()).toBe("SIGKILL");
 
     const atKill = await rows();
     const receivedAtKill = new Set(smtp.messages.map(rowOf));

@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import type { Job, JobsOptions } from "bullmq";
-import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { dispatchOutbox, queueEmail } from "../../app/domain/outbox.server";
 import { resetEnvCache } from "../../app/utils/env.server";
@@ -11,46 +9,26 @@ import { startWorkers, type RunningWorkers } from "../../workers/index";
 import type { JobDeps } from "../../workers/jobs/deps";
 import { LEASE_MS, REDACTED_BODY, RowBusyError, sendEmail } from "../../workers/jobs/send-email";
 import { sweepOutbox } from "../../workers/jobs/sweep-outbox";
-import { closeQueues, createQueues, emailJobId, type JobQueues } from "../../workers/queues";
-import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
+import { closeQueues, emailJobId, type JobQueues } from "../../workers/queues";
+import { DIALECTS, type TestDb } from "../helpers/db";
+import { freePort } from "../helpers/redis-server";
 import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
-
-const redisUrl = process.env.TEST_REDIS_URL ?? "";
-const savedEnv = { ...process.env };
+import { Cleanups, setUpWorkerTest } from "../helpers/workers";
 
 describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
   let t: TestDb;
   let smtp: SmtpReceiver;
   let mailer: Mailer;
+  let redisUrl: string;
   let prefix: string;
   let workers: RunningWorkers | undefined;
-  /** The test's own view of the queues (same Redis and prefix as the workers). */
   let queues: JobQueues;
   let deps: JobDeps;
-  /** Undo steps, run in reverse order after each test (also when the set-up failed half way). */
-  let cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups = new Cleanups();
 
   beforeEach(async () => {
-    if (!redisUrl)
-      throw new Error("TEST_REDIS_URL is not set: these tests need a real Redis (npm test sets it)");
-    // A unique prefix per test: queues, jobs and schedules never leak between tests or parallel runs.
-    prefix = `t${randomBytes(5).toString("hex")}`;
-    // dispatchOutbox() enqueues through the process-wide producer, configured from the environment.
-    process.env.REDIS_URL = redisUrl;
-    process.env.REDIS_PREFIX = prefix;
-    process.env.LOG_LEVEL = "error";
-    resetEnvCache();
-    cleanups.push(async () => {
-      await closeQueues();
-      const redis = new Redis(redisUrl);
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
-      process.env = { ...savedEnv };
-      resetEnvCache();
-    });
-    t = await createTestDb(dialect);
-    cleanups.push(() => t.cleanup());
+    // dispatchOutbox() enqueues through the process-wide producer, which setUpWorkerTest points at `prefix`.
+    ({ t, redisUrl, prefix, queues } = await setUpWorkerTest(dialect, cleanups));
     smtp = await startSmtp();
     cleanups.push(() => smtp.stop()); // the receiver in use at the end (a test may restart it)
     mailer = createMailer({ smtpUrl: smtp.url });
@@ -58,15 +36,9 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     deps = { db: t.db, mailer, now: () => new Date() };
     workers = await startWorkers({ redisUrl, prefix, deps });
     cleanups.push(() => workers?.close());
-    queues = createQueues({ redisUrl, prefix });
-    cleanups.push(() => queues.close());
   });
 
-  afterEach(async () => {
-    const steps = cleanups.reverse();
-    cleanups = [];
-    for (const step of steps) await step();
-  });
+  afterEach(() => cleanups.run());
 
   let counter = 0;
   /** Writes an outbox row inside a transaction, as a domain action would, and returns its id. */
@@ -358,12 +330,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
   it("does not hang a request when Redis is down: the row waits for the sweeper", async () => {
     const { id } = await queueTestEmail();
     if (id === null) throw new Error("no row");
-    const down = await new Promise<number>((resolve) => {
-      const srv = createServer().listen(0, "127.0.0.1", () => {
-        const address = srv.address();
-        srv.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-      });
-    });
+    const down = await freePort(); // nothing listens there
     process.env.REDIS_URL = `redis://127.0.0.1:${down}`;
     resetEnvCache();
     await closeQueues();

@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { rankAll } from "../../app/domain/champions";
 import { invalidateVotes } from "../../app/domain/invalidation.server";
@@ -15,17 +12,14 @@ import {
   requestTallyRerun,
 } from "../../app/domain/tally.server";
 import { castVote } from "../../app/domain/voting.server";
-import { resetEnvCache } from "../../app/utils/env.server";
 import { createMailer } from "../../emails/transport";
 import { scheduleHousekeeping, startWorkers, type StallOptions } from "../../workers/index";
 import type { JobDeps } from "../../workers/jobs/deps";
 import { officialTally, TALLY_PAUSE_ENV } from "../../workers/jobs/tally";
-import { closeQueues, createQueues, type JobQueues } from "../../workers/queues";
+import type { JobQueues } from "../../workers/queues";
 import { categoryId, makeEdition, makeProject, makeUser } from "../fixtures/contest";
-import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
-
-const redisUrl = process.env.TEST_REDIS_URL ?? "";
-const savedEnv = { ...process.env };
+import { DIALECTS, type TestDb } from "../helpers/db";
+import { Cleanups, setUpWorkerTest, startWorkerProcess, type WorkerTest } from "../helpers/workers";
 
 /** Polls `probe` every 25 ms until it returns a value other than undefined/false; fails after `timeoutMs`. */
 async function waitFor<T>(
@@ -43,51 +37,27 @@ async function waitFor<T>(
 }
 
 describe.each(DIALECTS)("tally workers on %s", (dialect) => {
+  let w: WorkerTest;
   let t: TestDb;
-  let prefix: string;
-  /** The test's own producer view of the workers' queues (same Redis, same prefix). */
   let queues: JobQueues;
   let deps: JobDeps;
-  /** Undo steps, run in reverse order after each test (also when the set-up failed half way). */
-  let cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups = new Cleanups();
 
   beforeEach(async () => {
-    if (!redisUrl)
-      throw new Error("TEST_REDIS_URL is not set: these tests need a real Redis (npm test sets it)");
-    prefix = `t${randomBytes(5).toString("hex")}`;
-    // requestTallyRerun() enqueues through the process-wide producer, configured from the environment.
-    process.env.REDIS_URL = redisUrl;
-    process.env.REDIS_PREFIX = prefix;
-    process.env.LOG_LEVEL = "error";
-    resetEnvCache();
-    cleanups.push(async () => {
-      await closeQueues();
-      const redis = new Redis(redisUrl);
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
-      process.env = { ...savedEnv };
-      resetEnvCache();
-    });
-    t = await createTestDb(dialect);
-    cleanups.push(() => t.cleanup());
+    // requestTallyRerun() enqueues through the process-wide producer, which setUpWorkerTest points at w.prefix.
+    w = await setUpWorkerTest(dialect, cleanups);
+    ({ t, queues } = w);
     const outboxDir = mkdtempSync(join(tmpdir(), "wsis-outbox-"));
     cleanups.push(() => rmSync(outboxDir, { recursive: true, force: true }));
     const mailer = createMailer({ smtpUrl: "", outboxDir });
     deps = { db: t.db, mailer, now: () => new Date() };
-    queues = createQueues({ redisUrl, prefix });
-    cleanups.push(() => queues.close());
   });
 
-  afterEach(async () => {
-    const steps = cleanups.reverse();
-    cleanups = [];
-    for (const step of steps) await step();
-  });
+  afterEach(() => cleanups.run());
 
   /** Workers in this process on the test's database and prefix; closed after the test. */
   async function start(options: StallOptions & { housekeeping?: boolean } = {}) {
-    const workers = await startWorkers({ redisUrl, prefix, deps, ...options });
+    const workers = await startWorkers({ redisUrl: w.redisUrl, prefix: w.prefix, deps, ...options });
     cleanups.push(() => workers.close());
     if (options.housekeeping) await scheduleHousekeeping(queues);
     return workers;
@@ -304,34 +274,9 @@ describe.each(DIALECTS)("tally workers on %s", (dialect) => {
   it("leaves no partial result when a worker is killed mid-tally, and the retried job gets the same result", async () => {
     const { editionId } = await closedEditionWithVotes();
     const lock: StallOptions = { lockDuration: 1_000, stalledInterval: 500 };
-    const logs: string[] = [];
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ["--import", "tsx", "tests/helpers/tally-worker.ts"],
-      {
-        env: {
-          ...process.env,
-          LOG_LEVEL: "warn",
-          WORKER_DATABASE_URL: t.url,
-          WORKER_REDIS_URL: redisUrl,
-          WORKER_PREFIX: prefix,
-          WORKER_LOCK_MS: String(lock.lockDuration),
-          WORKER_STALLED_MS: String(lock.stalledInterval),
-          [TALLY_PAUSE_ENV]: "120000",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    cleanups.push(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await exited;
-    });
-    child.stdout?.on("data", (c: Buffer) => logs.push(c.toString()));
-    child.stderr?.on("data", (c: Buffer) => logs.push(c.toString()));
-    const said = (text: string) => async () => logs.join("").includes(text);
-    await waitFor("the worker process to start", said("workers ready"), 30_000).catch((e: unknown) => {
-      throw new Error(`${String(e)}\n${logs.join("")}`);
+    const child = await startWorkerProcess(w, cleanups, {
+      ...lock,
+      env: { LOG_LEVEL: "warn", [TALLY_PAUSE_ENV]: "120000" },
     });
 
     await queues.add(
@@ -348,14 +293,12 @@ describe.each(DIALECTS)("tally workers on %s", (dialect) => {
     // The child has written every row and waits inside the transaction, before its commit.
     await waitFor(
       "the worker to pause inside the tally transaction",
-      said("tally paused before commit"),
+      async () => child.output().includes("tally paused before commit"),
       10_000,
     );
     expect(await runsOf(editionId)).toEqual([]);
 
-    child.kill("SIGKILL");
-    await exited;
-    expect(child.signalCode).toBe("SIGKILL");
+    expect(await child.kill()).toBe("SIGKILL");
     expect(await t.db.selectFrom("tally_runs").select("id").execute()).toEqual([]);
     expect(await t.db.selectFrom("tally_results").select("run_id").execute()).toEqual([]);
     expect((await official.getActive()).map((j) => j.id)).toEqual([`tally-close-${editionId}`]);

@@ -1,20 +1,7 @@
-import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetEnvCache } from "../../app/utils/env.server";
 import { closeRedis, initRedis, redisMode } from "../../app/utils/redis.server";
-
-/** A port on which nothing listens (bound, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
+import { freePort } from "../helpers/redis-server";
 
 const saved = { ...process.env };
 
@@ -38,7 +25,7 @@ describe("initRedis", () => {
   });
 
   it("runs jobs inline, with a warning, when REDIS_URL is unset and no Redis answers", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const mode = await initRedis({ probeUrl: `redis://127.0.0.1:${port}` });
     expect(mode).toEqual({
       mode: "inline",
@@ -50,7 +37,7 @@ describe("initRedis", () => {
   });
 
   it("decides once per process", async () => {
-    const first = await initRedis({ probeUrl: `redis://127.0.0.1:${await closedPort()}` });
+    const first = await initRedis({ probeUrl: `redis://127.0.0.1:${await freePort()}` });
     process.env.REDIS_URL = "redis://127.0.0.1:6390";
     resetEnvCache();
     expect(await initRedis()).toBe(first);
@@ -60,13 +47,13 @@ describe("initRedis", () => {
     process.env.NODE_ENV = "production";
     process.env.SESSION_SECRET = "a-long-enough-production-secret";
     resetEnvCache();
-    await expect(initRedis({ probeUrl: `redis://127.0.0.1:${await closedPort()}` })).rejects.toThrow(
+    await expect(initRedis({ probeUrl: `redis://127.0.0.1:${await freePort()}` })).rejects.toThrow(
       /Redis is required in production: set REDIS_URL/,
     );
   });
 
   it("uses REDIS_URL when set, without probing", async () => {
-    process.env.REDIS_URL = `redis://127.0.0.1:${await closedPort()}`;
+    process.env.REDIS_URL = `redis://127.0.0.1:${await freePort()}`;
     resetEnvCache();
     expect(await initRedis()).toEqual({ mode: "redis", url: process.env.REDIS_URL });
     expect(stderr).toEqual([]);
