@@ -29,6 +29,16 @@ const MESSAGES: Record<VoteRefusal, string> = {
   already_voted: "You have already voted in this category. A vote is final.",
 };
 
+/** Why voting is not open, with the date in the edition's time zone (DESIGN §1): when it opens, or closed. */
+function windowMessage(
+  edition: { voting_opens_at: string; voting_closes_at: string; timezone: string },
+  now: Date,
+): string {
+  return now.getTime() < new Date(edition.voting_opens_at).getTime()
+    ? `Voting opens on ${formatInstant(edition.voting_opens_at, edition.timezone)}.`
+    : `Voting closed on ${formatInstant(edition.voting_closes_at, edition.timezone)}.`;
+}
+
 function refuse(status: 403 | 404 | 409, refusal: VoteRefusal, categoryCode?: string): VoteOutcome {
   return { ok: false, status, refusal, message: MESSAGES[refusal], categoryCode };
 }
@@ -49,6 +59,7 @@ const nominee = prepared((database: Db, projectId: number) =>
       "c.code as category_code",
       "d.decision",
       "e.nominees_published_at",
+      "e.timezone",
       "e.submission_opens_at",
       "e.submission_closes_at",
       "e.nomination_opens_at",
@@ -176,7 +187,15 @@ export async function castVote(
   ) {
     return refuse(404, "not_nominee");
   }
-  if (!isPhaseOpen(project, "voting", now)) return refuse(403, "window_closed", project.category_code);
+  if (!isPhaseOpen(project, "voting", now)) {
+    return {
+      ok: false,
+      status: 403,
+      refusal: "window_closed",
+      message: windowMessage(project, now),
+      categoryCode: project.category_code,
+    };
+  }
 
   const insertedId = await insertVote(database, {
     edition_id: project.edition_id,
@@ -251,14 +270,7 @@ export async function ballotFor(
     .where("id", "=", input.editionId)
     .executeTakeFirst();
   if (!edition) return { state: "closed", message: MESSAGES.window_closed };
-  if (!isPhaseOpen(edition, "voting", now)) {
-    // Say when, in the edition's time zone (DESIGN §1), rather than only that it is not open.
-    const message =
-      now.getTime() < new Date(edition.voting_opens_at).getTime()
-        ? `Voting opens on ${formatInstant(edition.voting_opens_at, edition.timezone)}.`
-        : `Voting closed on ${formatInstant(edition.voting_closes_at, edition.timezone)}.`;
-    return { state: "closed", message };
-  }
+  if (!isPhaseOpen(edition, "voting", now)) return { state: "closed", message: windowMessage(edition, now) };
   if (!input.user) return { state: "anonymous" };
   if (!input.roles.includes("voter")) return { state: "cannot-vote", message: MESSAGES.not_voter };
   if (input.user.email_verified_at === null) return { state: "cannot-vote", message: MESSAGES.not_verified };

@@ -54,12 +54,17 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
       ok: false,
       refusal: "window_closed",
       status: 403,
+      message: expect.stringMatching(/^Voting opens on .* \(Europe\/Zurich\)\.$/),
     });
     expect(await voteAs(u1, p.id, opens)).toMatchObject({ ok: true });
     const u2 = await makeUser(t.db);
     expect(await voteAs(u2, p.id, new Date(closes.getTime() - 1))).toMatchObject({ ok: true });
     const u3 = await makeUser(t.db);
-    expect(await voteAs(u3, p.id, closes)).toMatchObject({ ok: false, refusal: "window_closed" });
+    expect(await voteAs(u3, p.id, closes)).toMatchObject({
+      ok: false,
+      refusal: "window_closed",
+      message: expect.stringMatching(/^Voting closed on .* \(Europe\/Zurich\)\.$/),
+    });
     expect(await t.db.selectFrom("votes").select("id").where("voter_id", "=", u3.id).execute()).toHaveLength(
       0,
     );
