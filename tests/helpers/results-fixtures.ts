@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "../../db/client";
 import type { ItuRegion, StakeholderType } from "../../db/schema";
 import { scheduleWithPhaseOpen } from "../../app/domain/phases";
-import { makeProject } from "../fixtures/contest";
+import { makeProject, uniqueYear } from "../fixtures/contest";
 
 /**
  * Seeds an edition at the end of selection straight into the database: organisations (with contacts and
@@ -18,7 +18,7 @@ export async function resultsEdition(
   opts: { now: Date; year?: number; phase?: "voting" | "selection" },
 ) {
   const iso = opts.now.toISOString();
-  const year = opts.year ?? 2100 + Math.floor(Math.random() * 800);
+  const year = opts.year ?? uniqueYear();
   return db
     .insertInto("editions")
     .values({

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Project } from "../../db/schema";
+import { uniqueYear } from "../fixtures/contest";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { parseCsv } from "../helpers/csv";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
@@ -53,7 +54,7 @@ describe.each(DIALECTS)("results over HTTP (%s)", (dialect) => {
     users.voter = (await user(t.db, { roles: ["voter"] })).id;
     users.submitter = (await user(t.db, { roles: ["submitter"] })).id;
     // An edition in its selection phase: currentEdition() in the app picks it.
-    year = 2400 + Math.floor(Math.random() * 500);
+    year = uniqueYear();
     const edition = await resultsEdition(t.db, { now: new Date(), year });
     editionId = edition.id;
     const runId = await tallyRun(t.db, editionId);
