@@ -1,4 +1,5 @@
-import type { Db } from "../../db/client";
+import { sql, type RawBuilder, type SqlBool } from "kysely";
+import { dialectOf, type Db } from "../../db/client";
 import { isDisposableEmail } from "./disposable.server";
 
 /** Thresholds of the suspicious patterns of DESIGN §5; a flag is evidence for organisers, never a verdict. */
@@ -30,14 +31,6 @@ export const FRAUD_LABELS: Record<FraudKind, string> = {
   lookalike_email: "Votes from look-alike email addresses",
 };
 
-interface Finding {
-  kind: FraudKind;
-  subject: string;
-  projectId: number;
-  voteIds: number[];
-  evidence: Record<string, unknown>;
-}
-
 /**
  * How far back each run looks. The patterns are bursts (same second, fresh accounts, one address or network
  * hammering a project), so the job, which runs every minute, reads only the last hour of votes — a bounded
@@ -46,168 +39,576 @@ interface Finding {
  */
 export const FRAUD_WINDOW_MS = 60 * 60 * 1000;
 
-/** Votes of an edition (since `since`, when given) with what the patterns need. */
-async function voteFacts(database: Db, editionId: number, since?: Date) {
-  let query = database
-    .selectFrom("votes as v")
-    .innerJoin("users as u", "u.id", "v.voter_id")
-    .select([
-      "v.id",
-      "v.project_id",
-      "v.ip",
-      "v.network",
-      "v.created_at",
-      "u.created_at as account_created_at",
-      "u.email_canonical",
-    ])
-    .where("v.edition_id", "=", editionId);
-  if (since) query = query.where("v.created_at", ">=", since.toISOString());
-  return query.execute();
+/** Vote ids shown as evidence with each flag. */
+const SAMPLE = 20;
+
+/** Flags upserted by one statement (nine bound parameters each). */
+const FLAGS_PER_QUERY = 100;
+
+/** A group of votes for one project that reached its pattern's threshold: a flag to upsert. */
+interface Finding {
+  kind: FraudKind;
+  subject: string;
+  projectId: number;
+  votes: number;
+  evidence: Record<string, unknown>;
 }
 
-type Fact = Awaited<ReturnType<typeof voteFacts>>[number];
+/** What the votes of a group have in common, besides its project: a value of a column, a second, an hour… */
+type PatternTag = "ip" | "net" | "hour" | "second" | "disposable" | "like";
 
-function groupBy(facts: readonly Fact[], key: (f: Fact) => string | null): Map<string, Fact[]> {
-  const out = new Map<string, Fact[]>();
-  for (const f of facts) {
-    const k = key(f);
-    if (k === null) continue;
-    const list = out.get(k) ?? [];
-    list.push(f);
-    out.set(k, list);
-  }
-  return out;
+/** "project:12|ip:203.0.113.7", "project:12|disposable": a flag's identity within its edition and kind. */
+function subjectOf(projectId: number, tag: PatternTag, key: string | null): string {
+  return `project:${projectId}|${tag}${key === null ? "" : `:${key}`}`;
 }
 
-function span(list: readonly Fact[]): { first: string; last: string } {
-  const times = list.map((f) => f.created_at).sort();
-  return { first: times[0], last: times[times.length - 1] };
+function parseSubject(subject: string): { projectId: number; key: string | null } | null {
+  const match = /^project:(\d+)\|[a-z]+(?::(.*))?$/.exec(subject);
+  return match ? { projectId: Number(match[1]), key: match[2] ?? null } : null;
 }
 
-/** Finds the suspicious patterns of DESIGN §5 among an edition's votes. Pure over the facts; no writes. */
-export function findPatterns(facts: readonly Fact[]): Finding[] {
+/** A vote as the evidence of a flag shows it. */
+interface VoteTime {
+  id: number;
+  created_at: string;
+}
+
+/** Time, then id, order: the evidence shows the first votes of a group. */
+function byTime(a: VoteTime, b: VoteTime): number {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
+  return a.id - b.id;
+}
+
+/** Appends `value` to the list of `key`. */
+function addTo<K, V>(lists: Map<K, V[]>, key: K, value: V): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}
+
+/** A flag's evidence: its votes, from when to when, what its pattern adds, its first votes (sorted). */
+function evidenceOf(
+  votes: number,
+  first: VoteTime[],
+  last: string,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  const sampleVoteIds = first.slice(0, SAMPLE).map((v) => v.id);
+  return { votes, first: first[0].created_at, last, ...extra, sampleVoteIds };
+}
+
+/**
+ * The vote `v` was cast less than `freshMinutes` after its voter's account was created. Dates are ISO text
+ * on both engines, but the arithmetic is not portable: SQLite shifts the vote's instant as text (same format,
+ * so the comparison is exact), PostgreSQL casts to timestamptz. With `since` (no vote considered is older),
+ * a plain text comparison first sets aside the older accounts, which spares the arithmetic on most votes.
+ */
+function castByFreshAccount(database: Db, since: string | null): RawBuilder<SqlBool> {
+  const minutes = FRAUD_RULES.freshMinutes;
+  const soonAfter =
+    dialectOf(database) === "postgres"
+      ? sql`u.created_at::timestamptz > v.created_at::timestamptz - make_interval(mins => ${minutes})`
+      : sql`u.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', v.created_at, ${`-${minutes} minutes`})`;
+  const recent = since
+    ? sql`u.created_at > ${new Date(Date.parse(since) - minutes * 60_000).toISOString()} and `
+    : sql``;
+  return sql<SqlBool>`exists (select 1 from users u where u.id = v.voter_id and ${recent}${soonAfter})`;
+}
+
+/** The instants whose ISO text starts with `prefix` ("2031-03-10T12", "2031-03-10T12:05:00"), as a range. */
+function instantsOf(prefix: string): [string, string] {
+  return [
+    prefix + "0000-00-00T00:00:00.000Z".slice(prefix.length),
+    prefix + "9999-99-99T99:99:99.999Z".slice(prefix.length),
+  ];
+}
+
+/** A pattern counted by GROUP BY project and `key` in SQL, with HAVING count >= threshold. */
+interface GroupedPattern {
+  kind: FraudKind;
+  tag: PatternTag;
+  threshold: number;
+  /** What votes are grouped by besides their project (literals: PostgreSQL matches GROUP BY by its text). */
+  key: RawBuilder<string>;
+  /** Which votes count at all (fresh accounts only), `since` as in castByFreshAccount. */
+  only?: (database: Db, since: string | null) => RawBuilder<SqlBool>;
+  /** The instants of a group's votes, given its key (its second, its hour): they are read as a range. */
+  instants?: (key: string) => [string, string];
+  /** Evidence proper to the pattern; `votes` queries the group's votes. */
+  extra: (
+    group: { projectId: number; key: string },
+    votes: () => VotesQuery,
+  ) => Promise<Record<string, unknown>>;
+}
+
+const SAME_IP: GroupedPattern = {
+  kind: "same_ip",
+  tag: "ip",
+  threshold: FRAUD_RULES.sameIp,
+  key: sql<string>`v.ip`,
+  extra: async ({ projectId, key }) => ({ ip: key, key: `${projectId}|${key}` }),
+};
+
+const SAME_NETWORK: GroupedPattern = {
+  kind: "same_network",
+  tag: "net",
+  threshold: FRAUD_RULES.sameNetwork,
+  key: sql<string>`v.network`,
+  extra: async ({ key }, votes) => {
+    const ips = await votes()
+      .select((eb) => eb.fn.count<number>("v.ip").distinct().as("n"))
+      .executeTakeFirstOrThrow();
+    return { network: key, distinctIps: Number(ips.n) };
+  },
+};
+
+const FRESH_ACCOUNTS: GroupedPattern = {
+  kind: "fresh_accounts",
+  tag: "hour",
+  threshold: FRAUD_RULES.freshBurst,
+  key: sql<string>`substr(v.created_at, 1, ${sql.lit(13)})`,
+  only: castByFreshAccount,
+  instants: instantsOf,
+  extra: async ({ key }) => ({ hour: `${key}:00Z`, freshMinutes: FRAUD_RULES.freshMinutes }),
+};
+
+const SAME_SECOND: GroupedPattern = {
+  kind: "same_second",
+  tag: "second",
+  threshold: FRAUD_RULES.sameSecond,
+  key: sql<string>`substr(v.created_at, 1, ${sql.lit(19)})`,
+  instants: instantsOf,
+  extra: async ({ key }) => ({ second: `${key}Z` }),
+};
+
+const GROUPED = [SAME_IP, SAME_NETWORK, FRESH_ACCOUNTS, SAME_SECOND];
+
+/**
+ * The votes of an edition, or of one project. A project's votes are read without naming the edition (the
+ * project implies it): with edition_id in the query SQLite may pick the (edition_id, created_at) index and
+ * scan the whole window instead of the project's part of (project_id, created_at).
+ */
+type Scope = { editionId: number } | { projectId: number };
+
+/** Votes of `scope` (since `since`, when given) that satisfy `conditions`. */
+function votesWhere(database: Db, scope: Scope, since: string | null, conditions: RawBuilder<SqlBool>[]) {
+  let query =
+    "projectId" in scope
+      ? database.selectFrom("votes as v").where("v.project_id", "=", scope.projectId)
+      : database.selectFrom("votes as v").where("v.edition_id", "=", scope.editionId);
+  if (since) query = query.where("v.created_at", ">=", since);
+  for (const condition of conditions) query = query.where(condition);
+  return query;
+}
+
+interface Group {
+  project_id: number;
+  key: string;
+  votes: number;
+}
+
+/** The groups of `pattern` among the votes of `scope` since `since` that have at least `atLeast` votes. */
+async function countGroups(
+  database: Db,
+  scope: Scope,
+  since: string,
+  pattern: GroupedPattern,
+  conditions: RawBuilder<SqlBool>[],
+  atLeast: number,
+): Promise<Group[]> {
+  const only = pattern.only ? [pattern.only(database, since)] : [];
+  const rows = await votesWhere(database, scope, since, [...only, ...conditions])
+    .select((eb) => ["v.project_id", pattern.key.as("key"), eb.fn.countAll<number>().as("votes")])
+    .groupBy(["v.project_id", pattern.key])
+    .having((eb) => eb.fn.countAll(), ">=", atLeast)
+    .execute();
+  return rows.map((r) => ({ ...r, votes: Number(r.votes) }));
+}
+
+/**
+ * The votes of one group of `pattern`, since `since` (null: all), besides `only`: a range of
+ * (project_id, created_at) — its second or its hour for the time patterns — and the group's key.
+ */
+function groupTerm(
+  pattern: GroupedPattern,
+  since: string | null,
+  projectId: number,
+  key: string,
+): RawBuilder<SqlBool> {
+  const conditions = [sql`v.project_id = ${projectId}`];
+  const [from, to] = pattern.instants?.(key) ?? [null, null];
+  const start = from && since ? (from > since ? from : since) : (from ?? since);
+  if (start) conditions.push(sql`v.created_at >= ${start}`);
+  if (to) conditions.push(sql`v.created_at <= ${to}`);
+  conditions.push(sql`${pattern.key} = ${key}`);
+  return sql<SqlBool>`(${sql.join(conditions, sql` and `)})`;
+}
+
+/** The votes of one group of `pattern`, since `since` (null: all of them). */
+function votesOfGroup(database: Db, since: string | null, pattern: GroupedPattern, group: Group) {
+  let query = database.selectFrom("votes as v").where(groupTerm(pattern, since, group.project_id, group.key));
+  if (pattern.only) query = query.where(pattern.only(database, since));
+  return query;
+}
+
+type VotesQuery = ReturnType<typeof votesOfGroup>;
+
+/** Groups whose evidence one query reads (two members of a UNION ALL each; SQLite allows 500). */
+const GROUPS_PER_QUERY = 100;
+
+/**
+ * The findings of `groups` with their evidence: the first SAMPLE votes of each group and its last one, in the
+ * order of (project_id, created_at), so that reading them stops there. At the peak a pattern may flag
+ * thousands of groups (ten votes for one project in one second is then ordinary): GROUPS_PER_QUERY groups
+ * are read by one UNION ALL.
+ */
+async function withEvidence(
+  database: Db,
+  since: string,
+  pattern: GroupedPattern,
+  groups: Group[],
+): Promise<Finding[]> {
+  const ends = (group: Group, part: number, direction: "asc" | "desc", limit: number) =>
+    database
+      .selectFrom(
+        votesOfGroup(database, since, pattern, group)
+          .select([sql.lit(part).as("part"), "v.id", "v.created_at"])
+          .orderBy("v.created_at", direction)
+          .orderBy("v.id", direction)
+          .limit(limit)
+          .as("s"),
+      )
+      .selectAll("s");
   const findings: Finding[] = [];
-  const add = (kind: FraudKind, subject: string, list: Fact[], extra: Record<string, unknown>) =>
-    findings.push({
-      kind,
-      subject,
-      projectId: list[0].project_id,
-      voteIds: list.map((f) => f.id),
-      evidence: {
-        votes: list.length,
-        ...span(list),
-        ...extra,
-        sampleVoteIds: list.slice(0, 20).map((f) => f.id),
-      },
-    });
-
-  for (const [k, list] of groupBy(facts, (f) => `${f.project_id}|${f.ip}`)) {
-    if (list.length >= FRAUD_RULES.sameIp)
-      add("same_ip", `project:${list[0].project_id}|ip:${list[0].ip}`, list, { ip: list[0].ip, key: k });
-  }
-  for (const [, list] of groupBy(facts, (f) => `${f.project_id}|${f.network}`)) {
-    if (list.length >= FRAUD_RULES.sameNetwork) {
-      add("same_network", `project:${list[0].project_id}|net:${list[0].network}`, list, {
-        network: list[0].network,
-        distinctIps: new Set(list.map((f) => f.ip)).size,
-      });
-    }
-  }
-  const freshMs = FRAUD_RULES.freshMinutes * 60_000;
-  const fresh = facts.filter((f) => Date.parse(f.created_at) - Date.parse(f.account_created_at) < freshMs);
-  for (const [, list] of groupBy(fresh, (f) => `${f.project_id}|${f.created_at.slice(0, 13)}`)) {
-    if (list.length >= FRAUD_RULES.freshBurst) {
-      add("fresh_accounts", `project:${list[0].project_id}|hour:${list[0].created_at.slice(0, 13)}`, list, {
-        hour: `${list[0].created_at.slice(0, 13)}:00Z`,
-        freshMinutes: FRAUD_RULES.freshMinutes,
-      });
-    }
-  }
-  for (const [, list] of groupBy(facts, (f) => `${f.project_id}|${f.created_at.slice(0, 19)}`)) {
-    if (list.length >= FRAUD_RULES.sameSecond) {
-      add("same_second", `project:${list[0].project_id}|second:${list[0].created_at.slice(0, 19)}`, list, {
-        second: `${list[0].created_at.slice(0, 19)}Z`,
-      });
-    }
-  }
-  for (const [, list] of groupBy(facts, (f) =>
-    isDisposableEmail(f.email_canonical) ? String(f.project_id) : null,
-  )) {
-    if (list.length >= FRAUD_RULES.disposable) {
-      add("disposable_email", `project:${list[0].project_id}|disposable`, list, {
-        domains: [...new Set(list.map((f) => f.email_canonical.split("@")[1]))].slice(0, 10),
-      });
-    }
-  }
-  for (const [, list] of groupBy(facts, (f) => {
-    const [local, domain] = f.email_canonical.split("@");
-    const stem = local.replace(/[0-9._-]+/g, "");
-    return stem.length >= 3 && stem !== local ? `${f.project_id}|${stem}@${domain}` : null;
-  })) {
-    if (list.length >= FRAUD_RULES.lookalike) {
-      const [local, domain] = list[0].email_canonical.split("@");
-      add(
-        "lookalike_email",
-        `project:${list[0].project_id}|like:${local.replace(/[0-9._-]+/g, "")}@${domain}`,
-        list,
-        {
-          pattern: `${local.replace(/[0-9._-]+/g, "")}…@${domain}`,
-        },
+  for (let i = 0; i < groups.length; i += GROUPS_PER_QUERY) {
+    const chunk = groups.slice(i, i + GROUPS_PER_QUERY);
+    const ofChunk = chunk.flatMap((g, k) => [ends(g, 2 * k, "asc", SAMPLE), ends(g, 2 * k + 1, "desc", 1)]);
+    const query = ofChunk.slice(1).reduce((union, part) => union.unionAll(part), ofChunk[0]);
+    const parts = new Map<number, VoteTime[]>();
+    for (const r of await query.execute()) addTo(parts, Number(r.part), r);
+    for (const [k, g] of chunk.entries()) {
+      // UNION ALL keeps no order: the first votes are sorted again.
+      const first = (parts.get(2 * k) ?? []).sort(byTime);
+      const last = parts.get(2 * k + 1)?.[0];
+      if (!last) continue; // its votes were deleted (with their voter or project) since they were counted
+      const extra = await pattern.extra({ projectId: g.project_id, key: g.key }, () =>
+        votesOfGroup(database, since, pattern, g),
       );
+      findings.push({
+        kind: pattern.kind,
+        subject: subjectOf(g.project_id, pattern.tag, g.key),
+        projectId: g.project_id,
+        votes: g.votes,
+        evidence: evidenceOf(g.votes, first, last.created_at, extra),
+      });
     }
   }
   return findings;
 }
 
 /**
- * Recomputes an edition's fraud flags and upserts them (one per kind and subject). A flag keeps its status
- * (open / invalidated / dismissed) while its evidence is refreshed; the vote ids of a cluster are derived
- * again at invalidation time from the same rule.
+ * The SQL-counted patterns. Addresses are counted only inside the networks that reach the smaller of the two
+ * thresholds (an address lies in its network): one GROUP BY over the window serves both patterns, and the
+ * addresses are counted per project, among the votes of its networks counted above.
+ */
+async function findGrouped(database: Db, editionId: number, since: string): Promise<Finding[]> {
+  const edition = { editionId };
+  const atLeast = Math.min(SAME_IP.threshold, SAME_NETWORK.threshold);
+  const networks = await countGroups(database, edition, since, SAME_NETWORK, [], atLeast);
+  const networksOf = new Map<number, string[]>();
+  for (const n of networks) addTo(networksOf, n.project_id, n.key);
+  const addresses: Group[] = [];
+  for (const [projectId, keys] of networksOf) {
+    const inNetworks = [sql<SqlBool>`v.network in (${sql.join(keys)})`];
+    const scope = { projectId };
+    addresses.push(...(await countGroups(database, scope, since, SAME_IP, inNetworks, SAME_IP.threshold)));
+  }
+  const flagged: [GroupedPattern, Group[]][] = [
+    [SAME_NETWORK, networks.filter((n) => n.votes >= SAME_NETWORK.threshold)],
+    [SAME_IP, addresses],
+  ];
+  // Same-second bursts are measured against each project's own pace: a popular project at the peak of voting
+  // gets several votes every second without anything being wrong.
+  const pace = await paceOf(database, editionId, since);
+  const bursts = await countGroups(database, edition, since, SAME_SECOND, [], SAME_SECOND.threshold);
+  flagged.push([
+    SAME_SECOND,
+    bursts.filter((g) => g.votes >= burstThreshold(SAME_SECOND.threshold, pace.perSecond(g.project_id))),
+  ]);
+  flagged.push([
+    FRESH_ACCOUNTS,
+    await countGroups(database, edition, since, FRESH_ACCOUNTS, [], FRESH_ACCOUNTS.threshold),
+  ]);
+  const findings: Finding[] = [];
+  for (const [pattern, groups] of flagged)
+    findings.push(...(await withEvidence(database, since, pattern, groups)));
+  return findings;
+}
+
+/**
+ * The least count of a burst when `expected` votes were to be expected from the project's own pace: six
+ * standard deviations of a Poisson count above it (a chance of about one in a billion), and never below the
+ * pattern's fixed threshold. A quiet project keeps the fixed threshold; a popular one needs a real spike.
+ */
+export function burstThreshold(floor: number, expected: number): number {
+  return Math.max(floor, Math.ceil(expected + 6 * Math.sqrt(expected) + 6));
+}
+
+/**
+ * Each project's pace in the window: its votes per second since its first vote in the window (counted over
+ * at least a minute, so that a project's first votes do not set a pace of their own).
+ */
+async function paceOf(database: Db, editionId: number, since: string) {
+  const now = Date.parse(since) + FRAUD_WINDOW_MS;
+  const rows = await votesWhere(database, { editionId }, since, [])
+    .select((eb) => [
+      "v.project_id",
+      eb.fn.countAll<number>().as("votes"),
+      eb.fn.min("v.created_at").as("first"),
+    ])
+    .groupBy("v.project_id")
+    .execute();
+  const perSecond = new Map(
+    rows.map((r) => [
+      r.project_id,
+      Number(r.votes) / Math.max(60, (now - Date.parse(String(r.first))) / 1000),
+    ]),
+  );
+  return { perSecond: (projectId: number) => perSecond.get(projectId) ?? 0 };
+}
+
+/** Look-alike key: the local part without digits, dots, dashes and underscores, then "@" and the domain. */
+function lookalikeKey(email: string): string | null {
+  const [local, domain] = email.split("@");
+  const stem = local.replace(/[0-9._-]+/g, "");
+  return stem.length >= 3 && stem !== local ? `${stem}@${domain}` : null;
+}
+
+/** isDisposableEmail once per domain: it scans the list's wildcards, and voters share few domains. */
+function disposableChecker(): (email: string) => boolean {
+  const byDomain = new Map<string, boolean>();
+  return (email) => {
+    const domain = email.slice(email.lastIndexOf("@") + 1);
+    let disposable = byDomain.get(domain);
+    if (disposable === undefined) byDomain.set(domain, (disposable = isDisposableEmail(email)));
+    return disposable;
+  };
+}
+
+/** Voters grouped by a property of their address (disposable, one look-alike stem), as key → voter ids. */
+type VoterGroups = Map<string, number[]>;
+
+/** Voters sent to the database per query (bound parameters). */
+const VOTERS_PER_QUERY = 1000;
+
+/**
+ * Counts, per project, the votes since `since` of each group of voters that could reach `threshold` (a voter
+ * gives at most one vote per project, so a group of fewer voters never can). Groups are read a batch of
+ * about VOTERS_PER_QUERY voters at a time and finished before the next batch: memory stays one batch's votes.
+ */
+async function findByVoters(
+  database: Db,
+  editionId: number,
+  since: string,
+  groups: VoterGroups,
+  threshold: number,
+  kind: FraudKind,
+  flag: (
+    key: string,
+    projectId: number,
+    voterIds: number[],
+  ) => { subject: string; extra: Record<string, unknown> },
+): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  let batch: [string, number[]][] = [];
+  const flush = async () => {
+    const keyOf = new Map<number, string>();
+    for (const [key, voters] of batch) for (const id of voters) keyOf.set(id, key);
+    const ids = [...keyOf.keys()];
+    const tally = new Map<string, (VoteTime & { voter_id: number })[]>();
+    for (let i = 0; i < ids.length; i += VOTERS_PER_QUERY) {
+      // By voter only, so that the engine reads (voter_id, …) whatever its statistics say: the edition is
+      // checked here (a voter has a few votes per edition, and other editions have none in the window).
+      const rows = await database
+        .selectFrom("votes as v")
+        .select(["v.id", "v.edition_id", "v.project_id", "v.voter_id", "v.created_at"])
+        .where("v.voter_id", "in", ids.slice(i, i + VOTERS_PER_QUERY))
+        .where("v.created_at", ">=", since)
+        .execute();
+      for (const r of rows)
+        if (r.edition_id === editionId) addTo(tally, `${r.project_id}|${keyOf.get(r.voter_id)}`, r);
+    }
+    for (const [k, rows] of tally) {
+      if (rows.length < threshold) continue;
+      rows.sort(byTime);
+      const cut = k.indexOf("|");
+      const projectId = Number(k.slice(0, cut));
+      const { subject, extra } = flag(
+        k.slice(cut + 1),
+        projectId,
+        rows.map((r) => r.voter_id),
+      );
+      const evidence = evidenceOf(rows.length, rows, rows[rows.length - 1].created_at, extra);
+      findings.push({ kind, subject, projectId, votes: rows.length, evidence });
+    }
+    batch = [];
+  };
+  let size = 0;
+  for (const [key, voters] of groups) {
+    if (voters.length < threshold) continue;
+    batch.push([key, voters]);
+    size += voters.length;
+    if (size >= VOTERS_PER_QUERY) {
+      await flush();
+      size = 0;
+    }
+  }
+  await flush();
+  return findings;
+}
+
+/**
+ * Disposable and look-alike addresses are properties of voters, not of votes: they are computed once per
+ * distinct voter of the window (far fewer than votes), and only the votes of voters that could form a flag
+ * are read.
+ */
+async function findByEmail(database: Db, editionId: number, since: string): Promise<Finding[]> {
+  const voters = await database
+    .selectFrom("users as u")
+    .select(["u.id", "u.email_canonical"])
+    .where("u.id", "in", (eb) =>
+      eb
+        .selectFrom("votes as v")
+        .select("v.voter_id")
+        .where("v.edition_id", "=", editionId)
+        .where("v.created_at", ">=", since),
+    )
+    .execute();
+  const disposable: number[] = [];
+  const domainOf = new Map<number, string>();
+  const lookalike: VoterGroups = new Map();
+  const isDisposable = disposableChecker();
+  for (const { id, email_canonical: email } of voters) {
+    if (isDisposable(email)) {
+      disposable.push(id);
+      domainOf.set(id, email.slice(email.lastIndexOf("@") + 1));
+    }
+    const key = lookalikeKey(email);
+    if (key) addTo(lookalike, key, id);
+  }
+  return [
+    ...(await findByVoters(
+      database,
+      editionId,
+      since,
+      new Map([["disposable", disposable]]),
+      FRAUD_RULES.disposable,
+      "disposable_email",
+      (_key, projectId, voterIds) => ({
+        subject: subjectOf(projectId, "disposable", null),
+        extra: { domains: [...new Set(voterIds.map((id) => domainOf.get(id)))].sort().slice(0, 10) },
+      }),
+    )),
+    ...(await findByVoters(
+      database,
+      editionId,
+      since,
+      lookalike,
+      FRAUD_RULES.lookalike,
+      "lookalike_email",
+      (key, projectId) => {
+        const at = key.lastIndexOf("@");
+        return {
+          subject: subjectOf(projectId, "like", key),
+          extra: { pattern: `${key.slice(0, at)}…${key.slice(at)}` },
+        };
+      },
+    )),
+  ];
+}
+
+/** Finds the suspicious patterns of DESIGN §5 among an edition's votes since `since`. No writes. */
+async function findPatterns(database: Db, editionId: number, since: Date): Promise<Finding[]> {
+  const from = since.toISOString();
+  return [
+    ...(await findGrouped(database, editionId, from)),
+    ...(await findByEmail(database, editionId, from)),
+  ];
+}
+
+/**
+ * Recomputes an edition's fraud flags over the last FRAUD_WINDOW_MS and upserts them (one per kind and
+ * subject). A flag keeps its status (open / invalidated / dismissed) while its evidence is refreshed; the
+ * vote ids of a cluster are read again at invalidation time from its subject (votesOfFlag).
  */
 export async function refreshFraudFlags(database: Db, editionId: number, now: Date): Promise<number> {
-  const findings = findPatterns(
-    await voteFacts(database, editionId, new Date(now.getTime() - FRAUD_WINDOW_MS)),
-  );
-  for (const f of findings) {
-    const evidence = JSON.stringify(f.evidence);
+  const findings = await findPatterns(database, editionId, new Date(now.getTime() - FRAUD_WINDOW_MS));
+  for (let i = 0; i < findings.length; i += FLAGS_PER_QUERY) {
     await database
       .insertInto("fraud_flags")
-      .values({
-        edition_id: editionId,
-        kind: f.kind,
-        subject: f.subject,
-        project_id: f.projectId,
-        vote_count: f.voteIds.length,
-        evidence_json: evidence,
-        status: "open",
-        created_at: now.toISOString(),
-        updated_at: now.toISOString(),
-      })
+      .values(
+        findings.slice(i, i + FLAGS_PER_QUERY).map((f) => ({
+          edition_id: editionId,
+          kind: f.kind,
+          subject: f.subject,
+          project_id: f.projectId,
+          vote_count: f.votes,
+          evidence_json: JSON.stringify(f.evidence),
+          status: "open" as const,
+          created_at: now.toISOString(),
+          updated_at: now.toISOString(),
+        })),
+      )
       .onConflict((oc) =>
         oc
           .columns(["edition_id", "kind", "subject"])
-          .doUpdateSet({
-            vote_count: f.voteIds.length,
-            evidence_json: evidence,
-            updated_at: now.toISOString(),
-          })
-          .where("fraud_flags.vote_count", "<=", f.voteIds.length),
+          .doUpdateSet((eb) => ({
+            vote_count: eb.ref("excluded.vote_count"),
+            evidence_json: eb.ref("excluded.evidence_json"),
+            updated_at: eb.ref("excluded.updated_at"),
+          }))
+          .where((eb) => eb("fraud_flags.vote_count", "<=", eb.ref("excluded.vote_count"))),
       )
       .execute();
   }
   return findings.length;
 }
 
-/** The vote ids a flag currently covers (the rule applied again to the edition's votes). */
+/**
+ * The vote ids a flag covers: every vote of the edition in its subject (the project and the IP, network,
+ * second or hour of fresh accounts, or the voters with a disposable or look-alike address), read by one
+ * query on the project's votes.
+ */
 export async function votesOfFlag(database: Db, flagId: number): Promise<number[]> {
   const flag = await database
     .selectFrom("fraud_flags")
-    .selectAll()
+    .select(["kind", "subject"])
     .where("id", "=", flagId)
     .executeTakeFirst();
-  if (!flag) return [];
-  const found = findPatterns(await voteFacts(database, flag.edition_id)).find(
-    (f) => f.kind === flag.kind && f.subject === flag.subject,
-  );
-  return found?.voteIds ?? [];
+  const subject = flag ? parseSubject(flag.subject) : null;
+  if (!flag || !subject) return [];
+  const grouped = GROUPED.find((p) => p.kind === flag.kind);
+  if (grouped && subject.key !== null) {
+    const group = { project_id: subject.projectId, key: subject.key, votes: 0 };
+    const rows = await votesOfGroup(database, null, grouped, group).select("v.id").orderBy("v.id").execute();
+    return rows.map((r) => r.id);
+  }
+  const voters = votesWhere(database, { projectId: subject.projectId }, null, [])
+    .innerJoin("users as u", "u.id", "v.voter_id")
+    .select(["v.id", "u.email_canonical"])
+    .orderBy("v.id");
+  if (flag.kind === "disposable_email") {
+    const isDisposable = disposableChecker();
+    const rows = await voters.execute();
+    return rows.filter((r) => isDisposable(r.email_canonical)).map((r) => r.id);
+  }
+  const key = subject.key;
+  if (flag.kind === "lookalike_email" && key !== null) {
+    // The domain narrows the project's votes in SQL; the stem is checked here, as when the flag was found.
+    const rows = await voters
+      .where("u.email_canonical", "like", `%${key.slice(key.lastIndexOf("@"))}`)
+      .execute();
+    return rows.filter((r) => lookalikeKey(r.email_canonical) === key).map((r) => r.id);
+  }
+  return [];
 }

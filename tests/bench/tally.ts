@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { sql } from "kysely";
 import pg from "pg";
 import { createDb, type Db } from "../../db/client";
@@ -17,8 +18,11 @@ const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 1000);
 const CATEGORIES = 18;
 const VOTERS = Math.ceil(VOTES / CATEGORIES);
 
-/** Edition, organisations, nominees, voters and votes, generated inside the database with SQL. */
-async function load(db: Db): Promise<number> {
+/**
+ * Edition, organisations, nominees, voters and votes (BENCH_VOTES of them), generated inside the database with
+ * SQL; returns the edition id. bench:fraud builds on it.
+ */
+export async function load(db: Db): Promise<number> {
   const now = new Date().toISOString();
   const edition = await db
     .insertInto("editions")
@@ -128,7 +132,10 @@ async function main(): Promise<void> {
   process.stdout.write(`votes=${VOTES} recount_ms=${sqliteMs.toFixed(0)}${pgPart}\n`);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+// Run only as a script: bench:fraud imports the loader.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}
