@@ -129,9 +129,13 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
       castVote(t.db, { voter: ghost, roles: ["voter"], projectId: a.id, ip: "203.0.113.9" }, now),
       ...others.map((o, i) => voteAs(o, i % 2 ? a.id : b.id)),
     ]);
-    // Same voter, same category, two projects in one group: the first is written, the second refused.
-    expect(first).toMatchObject({ status: "fulfilled", value: { ok: true, created: true } });
-    expect(second).toMatchObject({ status: "fulfilled", value: { ok: false, status: 409 } });
+    // Same voter, same category, two projects at once: one is written, the other refused. On SQLite both are
+    // in one group and the first wins; on PostgreSQL the nominee checks return in any order, so either may.
+    const outcomes = [first, second].map((r) => (r.status === "fulfilled" ? r.value : r.reason));
+    const won = outcomes.findIndex((o) => o.ok && o.created);
+    expect(won).toBeGreaterThanOrEqual(0);
+    expect(outcomes[1 - won]).toMatchObject({ ok: false, status: 409, refusal: "already_voted" });
+    if (dialect === "sqlite") expect(won).toBe(0);
     // A voter row that does not exist breaks the group's INSERT; it is retried alone and fails alone.
     expect(rest[0].status).toBe("rejected");
     expect(rest.slice(1).every((r) => r.status === "fulfilled" && r.value.ok && r.value.created)).toBe(true);
@@ -141,7 +145,7 @@ describe.each(DIALECTS)("voting rules on %s", (dialect) => {
       .where("edition_id", "=", edition.id)
       .execute();
     expect(rows).toHaveLength(21);
-    expect(rows.find((r) => r.voter_id === torn.id)?.project_id).toBe(a.id);
+    expect(rows.find((r) => r.voter_id === torn.id)?.project_id).toBe([a.id, b.id][won]);
   });
 
   it("tallies valid votes only: champions are the top five, ties at fifth place included and flagged", async () => {
