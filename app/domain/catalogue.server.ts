@@ -13,7 +13,7 @@ import {
 } from "../schemas/catalogue";
 import { db } from "../utils/db.server";
 import { env } from "../utils/env.server";
-import { findEditionByYear, currentEdition, listCategories } from "./editions.server";
+import { findEditionByYear, currentEdition, editionsPublished, listCategories } from "./editions.server";
 
 // Country names come straight from i18n-iso-countries until app/domain/countries.ts (helper E) exists.
 
@@ -123,20 +123,6 @@ export async function catalogueEdition(
   const edition = await currentEdition(now, database);
   if (!edition) return { kind: "none" };
   return { kind: isPublished(edition, now) ? "published" : "not-published", edition: publicPart(edition) };
-}
-
-/** Editions whose nominees are public at `now`, newest first (for "other editions" links). */
-export async function publishedEditions(
-  now: Date,
-  database: Db = db(),
-): Promise<Array<{ year: number; name: string }>> {
-  return database
-    .selectFrom("editions")
-    .select(["year", "name"])
-    .where("nominees_published_at", "is not", null)
-    .where("nominees_published_at", "<=", now.toISOString())
-    .orderBy("year", "desc")
-    .execute();
 }
 
 export interface CategoryWithCount {
@@ -382,7 +368,7 @@ export async function catalogueListing(
   const { query, notices } = parseCatalogueQuery(args.params, isCountryCode);
   const [selected, editions] = await Promise.all([
     catalogueEdition(query.edition, args.now, database),
-    publishedEditions(args.now, database),
+    editionsPublished("nominees_published_at", args.now, database),
   ]);
   if (selected.kind !== "published")
     return { selected, editions, query, notices, results: null, countries: [] };
@@ -415,7 +401,7 @@ export async function categoriesOverview(args: { params: URLSearchParams; now: D
   const { query, notices } = parseCatalogueQuery(args.params, isCountryCode);
   const [selected, editions] = await Promise.all([
     catalogueEdition(query.edition, args.now, database),
-    publishedEditions(args.now, database),
+    editionsPublished("nominees_published_at", args.now, database),
   ]);
   // Before publication the categories are still listed, without counts.
   const categories: Array<{ code: string; name: string; nominees: number | null }> =

@@ -18,6 +18,9 @@ export async function categoryById(database: Db, id: number) {
     .executeTakeFirstOrThrow();
 }
 
+/** The two one-time publications of an edition: its nominee list and its results. */
+export type Publication = "nominees_published_at" | "results_published_at";
+
 /**
  * Stamps a one-time publication of the edition (`column` := `now`) unless it is stamped already; false when it
  * was, so that a second publish (another request, a double click) sends nothing again.
@@ -25,7 +28,7 @@ export async function categoryById(database: Db, id: number) {
 export async function stampPublication(
   database: Db,
   editionId: number,
-  column: "nominees_published_at" | "results_published_at",
+  column: Publication,
   now: Date,
 ): Promise<boolean> {
   const updated = await database
@@ -35,6 +38,21 @@ export async function stampPublication(
     .where(column, "is", null)
     .executeTakeFirst();
   return Number(updated.numUpdatedRows) > 0;
+}
+
+/** Editions whose nominees or results (`column`) are public at `now`, newest first ("other editions" links). */
+export async function editionsPublished(
+  column: Publication,
+  now: Date,
+  database: Db = db(),
+): Promise<Array<{ year: number; name: string }>> {
+  return database
+    .selectFrom("editions")
+    .select(["year", "name"])
+    .where(column, "is not", null)
+    .where(column, "<=", now.toISOString())
+    .orderBy("year", "desc")
+    .execute();
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   listCategories,
   lockedEdition,
   stampPublication,
+  editionsPublished,
 } from "./editions.server";
 import { canonicalEmail } from "./email";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
@@ -565,20 +566,6 @@ export async function projectAward(
   return best ? { kind: best.kind, year: best.year } : null;
 }
 
-/** Editions whose results are public at `now`, newest first. */
-export async function editionsWithResults(
-  now: Date,
-  database: Db = db(),
-): Promise<Array<{ year: number; name: string }>> {
-  return database
-    .selectFrom("editions")
-    .select(["year", "name"])
-    .where("results_published_at", "is not", null)
-    .where("results_published_at", "<=", now.toISOString())
-    .orderBy("year", "desc")
-    .execute();
-}
-
 /** True when the edition's results are public at `now`. */
 export function resultsArePublic(edition: Pick<Edition, "results_published_at">, now: Date): boolean {
   return edition.results_published_at !== null && edition.results_published_at <= now.toISOString();
@@ -615,7 +602,7 @@ export async function resultsListing(
 ): Promise<ResultsListing> {
   const [edition, editions] = await Promise.all([
     args.year !== null ? findEditionByYear(args.year, database) : currentEdition(args.now, database),
-    editionsWithResults(args.now, database),
+    editionsPublished("results_published_at", args.now, database),
   ]);
   if (!edition)
     return args.year !== null ? { kind: "not-found", year: args.year } : { kind: "none", editions };

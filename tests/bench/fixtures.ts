@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Db } from "../../db/client";
+import { rmSync } from "node:fs";
+import pg from "pg";
+import { createDb, type Db } from "../../db/client";
+import { prepareDatabase } from "../../db/prepare";
 import { scheduleWithPhaseOpen } from "../../app/domain/phases";
 import { hashPassword } from "../../app/utils/password.server";
 
@@ -154,4 +157,39 @@ export async function votersWithSessions(db: Db, count: number, now = new Date()
     tokens.push(...batch.map((b) => b.token));
   }
   return tokens;
+}
+
+/**
+ * Runs `measure` on a fresh SQLite file and, when TEST_POSTGRES_URL is set, in a fresh PostgreSQL schema; both
+ * migrated, both removed afterwards. Returns the SQLite result and the PostgreSQL one, if any.
+ */
+export async function onEachEngine<T>(
+  name: string,
+  measure: (db: Db, label: "sqlite" | "postgres") => Promise<T>,
+): Promise<{ sqlite: T; postgres?: T }> {
+  const file = `var/bench/${name}-${Date.now()}.sqlite`;
+  const sqlite = createDb(file);
+  let sqliteResult: T;
+  try {
+    await prepareDatabase(sqlite);
+    sqliteResult = await measure(sqlite, "sqlite");
+  } finally {
+    await sqlite.destroy();
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
+  }
+  const pgUrl = process.env.TEST_POSTGRES_URL;
+  if (!pgUrl) return { sqlite: sqliteResult };
+  const schema = `bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const db = createDb(pgUrl, { schema });
+  try {
+    await prepareDatabase(db);
+    return { sqlite: sqliteResult, postgres: await measure(db, "postgres") };
+  } finally {
+    await db.destroy();
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  }
 }

@@ -8,14 +8,11 @@
  * planted on the six most voted projects and must be flagged, votesOfFlag() returning at least its votes.
  * SQLite always; PostgreSQL too when TEST_POSTGRES_URL is set (in a schema of its own, dropped afterwards).
  */
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
 import { sql, type RawBuilder } from "kysely";
-import pg from "pg";
-import { createDb, dialectOf, type Db } from "../../db/client";
-import { prepareDatabase } from "../../db/prepare";
+import { dialectOf, type Db } from "../../db/client";
 import { refreshFraudFlags, votesOfFlag, type FraudKind } from "../../app/domain/fraud.server";
 import { load } from "./tally";
+import { onEachEngine } from "./fixtures";
 
 const VOTES = Number(process.env.BENCH_VOTES ?? 2_000_000);
 /** The job's clock: ten minutes after the first vote, so every vote is inside the one-hour window. */
@@ -147,35 +144,9 @@ async function measure(db: Db, label: string): Promise<{ ms: number; flags: numb
 }
 
 async function main(): Promise<void> {
-  const file = `var/bench/fraud-${Date.now()}.sqlite`;
-  const sqlite = createDb(file);
-  let result: { ms: number; flags: number };
-  try {
-    await prepareDatabase(sqlite);
-    result = await measure(sqlite, "sqlite");
-  } finally {
-    await sqlite.destroy();
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
-  }
-
-  let pgPart = "";
-  const pgUrl = process.env.TEST_POSTGRES_URL;
-  if (pgUrl) {
-    const schema = `bench_${randomBytes(4).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    const db = createDb(pgUrl, { schema });
-    try {
-      await prepareDatabase(db);
-      pgPart = ` pg_detect_ms=${(await measure(db, "postgres")).ms.toFixed(0)}`;
-    } finally {
-      await db.destroy();
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.end();
-    }
-  }
-  process.stdout.write(`votes=${VOTES} detect_ms=${result.ms.toFixed(0)} flags=${result.flags}${pgPart}\n`);
+  const { sqlite, postgres } = await onEachEngine("fraud", measure);
+  const pgPart = postgres === undefined ? "" : ` pg_detect_ms=${postgres.ms.toFixed(0)}`;
+  process.stdout.write(`votes=${VOTES} detect_ms=${sqlite.ms.toFixed(0)} flags=${sqlite.flags}${pgPart}\n`);
 }
 
 main().catch((e: unknown) => {

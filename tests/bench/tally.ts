@@ -4,14 +4,11 @@
  * when TEST_POSTGRES_URL is set (in a schema of its own, dropped afterwards).
  * Options (env): BENCH_VOTES (default 2000000), BENCH_PROJECTS (1000).
  */
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { sql } from "kysely";
-import pg from "pg";
-import { createDb, type Db } from "../../db/client";
-import { prepareDatabase } from "../../db/prepare";
+import type { Db } from "../../db/client";
 import { recordTally } from "../../app/domain/tally.server";
+import { onEachEngine } from "./fixtures";
 
 const VOTES = Number(process.env.BENCH_VOTES ?? 2_000_000);
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 1000);
@@ -104,32 +101,9 @@ async function measure(db: Db, label: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const file = `var/bench/tally-${Date.now()}.sqlite`;
-  const sqlite = createDb(file);
-  await prepareDatabase(sqlite);
-  const sqliteMs = await measure(sqlite, "sqlite");
-  await sqlite.destroy();
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
-
-  let pgPart = "";
-  const pgUrl = process.env.TEST_POSTGRES_URL;
-  if (pgUrl) {
-    const schema = `bench_${randomBytes(4).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    const db = createDb(pgUrl, { schema });
-    try {
-      await prepareDatabase(db);
-      const pgMs = await measure(db, "postgres");
-      pgPart = ` pg_recount_ms=${pgMs.toFixed(0)}`;
-    } finally {
-      await db.destroy();
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.end();
-    }
-  }
-  process.stdout.write(`votes=${VOTES} recount_ms=${sqliteMs.toFixed(0)}${pgPart}\n`);
+  const { sqlite, postgres } = await onEachEngine("tally", measure);
+  const pgPart = postgres === undefined ? "" : ` pg_recount_ms=${postgres.toFixed(0)}`;
+  process.stdout.write(`votes=${VOTES} recount_ms=${sqlite.toFixed(0)}${pgPart}\n`);
 }
 
 // Run only as a script: bench:fraud imports the loader.

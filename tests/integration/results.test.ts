@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   awardEmailKey,
   deliveryStatus,
-  editionsWithResults,
   projectAward,
   publishedResults,
   publishResults,
@@ -10,6 +9,7 @@ import {
   retryFailed,
   type EmailJob,
 } from "../../app/domain/results.server";
+import { editionsPublished } from "../../app/domain/editions.server";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import {
   champion,
@@ -299,7 +299,9 @@ describe.each(DIALECTS)("publishing results on %s", (dialect) => {
     expect(await projectAward(w.id, now, t.db)).toEqual({ kind: "winner", year: edition.year });
     expect(await projectAward(c1.id, now, t.db)).toEqual({ kind: "champion", year: edition.year });
     expect(await projectAward(c1.id, new Date(now.getTime() - 1000), t.db)).toBeNull();
-    expect(await editionsWithResults(now, t.db)).toEqual([{ year: edition.year, name: edition.name }]);
+    expect(await editionsPublished("results_published_at", now, t.db)).toEqual([
+      { year: edition.year, name: edition.name },
+    ]);
   });
 
   it("counts deliveries and retries failed emails once, under fresh job ids", async () => {
