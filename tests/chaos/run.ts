@@ -115,11 +115,23 @@ async function redisPid(url: string): Promise<number> {
   }
 }
 
-function app(databaseUrl: string, redisUrl: string, env: Record<string, string> = {}): Promise<RunningApp> {
-  return startApp({ databaseUrl, redisUrl, env: { ...APP_ENV, ...env } }).then((a) => {
-    strays.add(a.pid);
-    return a;
-  });
+async function app(
+  databaseUrl: string,
+  redisUrl: string,
+  env: Record<string, string> = {},
+): Promise<RunningApp> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const a = await startApp({ databaseUrl, redisUrl, env: { ...APP_ENV, ...env } });
+      strays.add(a.pid);
+      return a;
+    } catch (e) {
+      // On a PostgreSQL shared with other test runs, Kysely's migrator lists the tables of every schema and
+      // fails when another run drops its schema at that moment: not a fault under test, so start again.
+      if (attempt >= 3 || !/Migration \S+ failed: relation .* does not exist/.test(String(e))) throw e;
+      note(`app start failed on another schema's drop (${String(e).split("\n")[1] ?? ""}); again`);
+    }
+  }
 }
 
 /** SIGTERM and wait for the exit, with a bound; the milliseconds it took, and whether it had to be killed. */
