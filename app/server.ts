@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { createServer, type RequestListener, type Server } from "node:http";
+import { type RequestListener } from "node:http";
 import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
@@ -20,6 +20,7 @@ import { closeRedis, initRedis, redisMode } from "./utils/redis.server";
 import { errorPage } from "./utils/error-page.server";
 import { isVoteRequest, voteHandler } from "./http/vote.server";
 import { clientIp } from "./utils/request.server";
+import { createDrainableServer, stopOnSignals } from "./utils/shutdown.server";
 
 /** Builds the express app around a Remix server build: security headers, compression, limits, health. */
 export function createApp(build: ServerBuild): Express {
@@ -140,7 +141,10 @@ function withVoteEndpoint(app: Express): RequestListener {
   return (req, res) => (isVoteRequest(req) ? vote(req, res) : app(req, res));
 }
 
-/** Starts everything: migrations, Redis (or inline mode), in-process workers, HTTP; stops on SIGTERM. */
+/**
+ * Starts everything: migrations, Redis (or inline mode), in-process workers, HTTP; stops gracefully on SIGTERM
+ * or SIGINT within STOP_TIMEOUT_MS.
+ */
 async function main(): Promise<void> {
   const config = env();
   await prepareDatabase(db());
@@ -160,16 +164,22 @@ async function main(): Promise<void> {
           }, h.every),
         )
       : [];
-  const buildPath = new URL("../build/index.js", import.meta.url);
-  if (!existsSync(buildPath)) throw new Error("build/index.js is missing: run `npm run build` first.");
+  // The Remix build: build/index.js, beside the bundled server (build/server/server.js, `npm start`) or from
+  // the sources (app/server.ts run by tsx in development).
+  const buildPath = [
+    new URL("../build/index.js", import.meta.url),
+    new URL("../index.js", import.meta.url),
+  ].find((candidate) => existsSync(candidate));
+  if (!buildPath) throw new Error("build/index.js is missing: run `npm run build` first.");
   const build = (await import(buildPath.href)) as ServerBuild;
-  const server: Server = createServer(withVoteEndpoint(createApp(build)));
+  const { server, drain } = createDrainableServer(withVoteEndpoint(createApp(build)));
   server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     log.info(`WSIS Prizes listening on http://${config.HOST}:${port}`, {
       redis: mode.mode,
       app: config.APP_URL,
+      pid: process.pid,
     });
   });
   server.on("error", (e) => {
@@ -178,40 +188,21 @@ async function main(): Promise<void> {
   });
   server.keepAliveTimeout = 65_000;
 
-  let stopping = false;
-  const shutdown = async () => {
-    await workers?.close(); // lets jobs in progress finish
-    await closeQueues();
-    await closeRedis();
-    await closeDb();
-  };
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: shutting down`);
-    const force = setTimeout(() => {
-      log.error("shutdown took longer than 10 s; exiting anyway");
-      process.exit(1);
-    }, 10_000);
-    force.unref();
+  // SIGTERM/SIGINT: refuse new connections, answer the requests under way with `Connection: close` while the
+  // workers finish their jobs (or leave them to be retried elsewhere), then close queues, Redis and the
+  // database — all within STOP_TIMEOUT_MS.
+  stopOnSignals(config.STOP_TIMEOUT_MS, () => {
     timers.forEach(clearInterval);
     stopHousekeeping();
-    server.close(() => {
-      shutdown().then(
-        () => process.exit(0),
-        (e: unknown) => {
-          log.error(`shutdown failed: ${String(e)}`);
-          process.exit(1);
-        },
-      );
-    });
-    // Keep-alive connections would hold close() for up to keepAliveTimeout: close each one as soon as it is
-    // idle (now, or once its request in progress has been answered).
-    server.closeIdleConnections();
-    setInterval(() => server.closeIdleConnections(), 100).unref();
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+    return {
+      drain: [drain, (ms) => workers?.closeWithin(ms) ?? Promise.resolve(true)],
+      close: [
+        ["queues", closeQueues],
+        ["redis", closeRedis],
+        ["database", closeDb],
+      ],
+    };
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

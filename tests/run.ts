@@ -34,8 +34,8 @@ async function ensureRedis(): Promise<{ url: string; stop: () => void }> {
 async function main(): Promise<number> {
   const redis = await ensureRedis();
   try {
-    if (!existsSync("build/index.js") || process.env.TEST_SKIP_BUILD !== "1") {
-      const build = spawnSync("npx", ["remix", "build"], { stdio: "inherit" });
+    if (!existsSync("build/server/server.js") || process.env.TEST_SKIP_BUILD !== "1") {
+      const build = spawnSync("npm", ["run", "build"], { stdio: "inherit" });
       if (build.status !== 0) return build.status ?? 1;
     }
     const env: NodeJS.ProcessEnv = { ...process.env, TEST_REDIS_URL: redis.url, NODE_ENV: "test" };

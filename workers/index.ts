@@ -1,10 +1,9 @@
 import { UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { env } from "../app/utils/env.server";
 import { log } from "../app/utils/log.server";
-import { initRedis, workerConnectionOptions } from "../app/utils/redis.server";
+import { workerConnectionOptions } from "../app/utils/redis.server";
+import { within } from "../app/utils/shutdown.server";
 import { defaultDeps, type JobDeps } from "./jobs/deps";
 import { processorFor } from "./jobs/index";
 import {
@@ -18,7 +17,15 @@ import {
 } from "./queues";
 
 export interface RunningWorkers {
+  /** Stops taking jobs, waits for the jobs in progress however long they take, closes the connections. */
   close(): Promise<void>;
+  /**
+   * The same within `timeoutMs`: jobs still running at the bound (say, on a hung SMTP relay) are left behind
+   * and false is returned. The process is about to exit; their locks expire after `lockDuration` and another
+   * worker retries them, which is safe because every job is idempotent (and the outbox sweeper re-enqueues
+   * mail still queued).
+   */
+  closeWithin(timeoutMs: number): Promise<boolean>;
 }
 
 /**
@@ -94,6 +101,20 @@ export async function startWorkers(
       await producers.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
+    async closeWithin(timeoutMs) {
+      const closing = Promise.all(workers.map((w) => w.close()));
+      const started = Date.now();
+      const left = () => Math.max(0, timeoutMs - (Date.now() - started));
+      // A slice of the bound is kept for closing the connections.
+      const reserve = Math.min(500, timeoutMs / 5);
+      const finished = await within("workers (jobs in progress)", left() - reserve, () => closing);
+      const closed = await within("job producers", left(), () => producers.close());
+      const quit = await Promise.all(
+        connections.map((c) => (finished ? within("worker connection", left(), () => c.quit()) : false)),
+      );
+      connections.forEach((c) => c.disconnect());
+      return finished && closed && quit.every(Boolean);
+    },
   };
 }
 
@@ -137,30 +158,4 @@ export function maintainHousekeeping(queues?: JobQueues): () => void {
   const timer = setInterval(() => void schedule(), 15_000);
   timer.unref();
   return () => clearInterval(timer);
-}
-
-async function main(): Promise<void> {
-  const mode = await initRedis();
-  if (mode.mode !== "redis") {
-    log.error("npm run worker needs Redis: set REDIS_URL or start redis-server on 127.0.0.1:6379");
-    process.exit(1);
-  }
-  const running = await startWorkers({ redisUrl: mode.url, prefix: env().REDIS_PREFIX });
-  const stopHousekeeping = maintainHousekeeping();
-  log.info("workers started", { queues: JOB_NAMES });
-  const stop = async (signal: string) => {
-    log.info(`${signal}: closing workers`);
-    stopHousekeeping();
-    await running.close();
-    process.exit(0);
-  };
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main().catch((e: unknown) => {
-    log.error(`worker failed to start: ${String(e)}`);
-    process.exit(1);
-  });
 }

@@ -52,6 +52,14 @@ const EnvSchema = z.object({
     .default("true")
     .transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** The most a process takes to stop on SIGTERM/SIGINT: requests answered, jobs finished or left, exit. */
+  STOP_TIMEOUT_MS: z
+    .string()
+    .default("10000")
+    .refine((v) => /^\d{1,7}$/.test(v) && Number(v) >= 100 && Number(v) <= 600_000, {
+      message: "must be a number of milliseconds from 100 to 600000",
+    })
+    .transform(Number),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

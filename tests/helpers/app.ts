@@ -12,8 +12,13 @@ export interface RunningApp {
   prefix: string;
   outboxDir: string;
   logs: string[];
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
+
+/** The bundled server that `npm start` runs (`npm run build` makes it; tests/run.ts builds first). */
+export const SERVER_ENTRY = "build/server/server.js";
 
 /**
  * Starts the built app (npm run build first; tests/run.ts does it) as a child process, as `npm start` would,
@@ -43,15 +48,14 @@ export async function startApp(options: {
     LOG_LEVEL: "info",
     ...options.env,
   };
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), "--import", "tsx", "app/server.ts"],
-    {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER_ENTRY], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const logs: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`app did not start:\n${logs.join("")}`)), 60_000);
     const onData = (chunk: Buffer) => {
@@ -78,6 +82,7 @@ export async function startApp(options: {
     prefix,
     outboxDir,
     logs,
+    exited,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

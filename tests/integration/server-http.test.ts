@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type RunningApp } from "../helpers/app";
+import { SERVER_ENTRY, startApp, type RunningApp } from "../helpers/app";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 
 /** A readable error page: HTML with a heading and a message, and nothing of the server's insides. */
@@ -193,7 +193,7 @@ describe("HTTP server process", () => {
   });
 
   it("exits 0 promptly on SIGTERM, with a keep-alive connection open", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "app/server.ts"], {
+    const child = spawn(process.execPath, [SERVER_ENTRY], {
       env: {
         ...process.env,
         NODE_ENV: "test",

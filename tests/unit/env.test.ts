@@ -17,6 +17,7 @@ describe("parseEnv", () => {
       TRUST_PROXY: 0,
       WORKERS_IN_PROCESS: true,
       LOG_LEVEL: "info",
+      STOP_TIMEOUT_MS: 10_000,
     });
   });
 
@@ -36,6 +37,7 @@ describe("parseEnv", () => {
       APP_URL: "https://prizes.example.org/",
       TRUST_PROXY: "2",
       WORKERS_IN_PROCESS: "false",
+      STOP_TIMEOUT_MS: "30000",
     });
     expect(env).toMatchObject({
       PORT: 0,
@@ -44,6 +46,7 @@ describe("parseEnv", () => {
       APP_URL: "https://prizes.example.org",
       TRUST_PROXY: 2,
       WORKERS_IN_PROCESS: false,
+      STOP_TIMEOUT_MS: 30_000,
     });
   });
 
@@ -63,6 +66,9 @@ describe("parseEnv", () => {
     ["TRUST_PROXY", "yes"],
     ["NODE_ENV", "prod"],
     ["LOG_LEVEL", "loud"],
+    ["STOP_TIMEOUT_MS", "10s"],
+    ["STOP_TIMEOUT_MS", "50"],
+    ["STOP_TIMEOUT_MS", "3600000"],
   ])("refuses %s=%j with an error naming the variable", (name, value) => {
     expect(() => parseEnv({ [name]: value })).toThrow(new RegExp(`Invalid configuration:\\n\\s+${name}: `));
   });
