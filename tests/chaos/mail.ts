@@ -84,10 +84,9 @@ export interface WorkerProc {
   stop(boundMs?: number): Promise<number>;
 }
 
-/** The worker entry point `npm run worker` runs: the compiled one when the build has it, else the source. */
+/** What `npm run worker` runs: the bundled worker (npm run build), or the source in builds that predate it. */
 function workerCommand(): string[] {
-  for (const file of ["build/server/workers/index.js", "build/workers/index.js"])
-    if (existsSync(file)) return [file];
+  if (existsSync("build/server/worker.js")) return ["build/server/worker.js"];
   return ["--import", "tsx", "workers/index.ts"];
 }
 

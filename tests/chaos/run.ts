@@ -28,12 +28,13 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, rmSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
+import { loadavg } from "node:os";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { csrfToken } from "../../app/utils/csrf.server";
 import { resetEnvCache } from "../../app/utils/env.server";
 import { createDb, type Db, type Dialect } from "../../db/client";
-import { startApp, type RunningApp } from "../helpers/app";
+import { SERVER_ENTRY, startApp, type RunningApp } from "../helpers/app";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { PrivateRedis } from "../helpers/redis-server";
 import { votersWithSessions, votingEdition } from "../bench/fixtures";
@@ -134,8 +135,14 @@ async function app(
   }
 }
 
-/** SIGTERM and wait for the exit, with a bound; the milliseconds it took, and whether it had to be killed. */
-async function stopApp(a: RunningApp, boundMs = 30_000): Promise<{ ms: number; forced: boolean }> {
+/**
+ * SIGTERM and wait for the exit, with a bound: the milliseconds it took, whether it had to be killed, and how
+ * it ended (exit code or signal).
+ */
+async function stopApp(
+  a: RunningApp,
+  boundMs = 30_000,
+): Promise<{ ms: number; forced: boolean; exit: string }> {
   const start = Date.now();
   const stopped = a.stop();
   const forced = await Promise.race([stopped.then(() => false), sleep(boundMs).then(() => true)]);
@@ -144,7 +151,8 @@ async function stopApp(a: RunningApp, boundMs = 30_000): Promise<{ ms: number; f
     await stopped;
   }
   strays.delete(a.pid);
-  return { ms: Date.now() - start, forced };
+  const { code, signal } = await a.exited;
+  return { ms: Date.now() - start, forced, exit: signal ?? String(code) };
 }
 
 const appErrors = (a: RunningApp) =>
@@ -231,9 +239,12 @@ async function finishRig(
   await rig.t.cleanup();
   const f = figures(rig.load.samples);
   const phases = [...rig.load.ackedByPhase].map(([p, n]) => `${p}:${n}`).join(",");
+  const stalls = [...new Set(rig.load.samples.map((s) => s.phase))]
+    .map((p) => `${p}:${maxIn(rig.load, p)}`)
+    .join(",");
   const line =
     `${name}: ${extra ? `${extra} ` : ""}acked=${rig.load.acked.size} (${phases}) rows=${votes.rows} ` +
-    `lost=${votes.lost} duplicates=${votes.duplicates} max_stall_ms=${f.maxStallMs} p99_ms=${f.p99Ms} ` +
+    `lost=${votes.lost} duplicates=${votes.duplicates} max_stall_ms=${f.maxStallMs} (${stalls}) p99_ms=${f.p99Ms} ` +
     `resets=${f.resets} errors_500=${f.errors500} shed_503=${f.shed503} refused=${rig.load.refused} ` +
     `other_errors=${f.otherErrors} app_error_logs=${errors} answers=${f.statuses}`;
   return {
@@ -302,12 +313,12 @@ async function rollingStop() {
   note("rolling-stop: SIGTERM to the first app");
   const stopped = stopApp(first);
   await sleep(CALM_S * 1000);
-  const { ms, forced } = await stopped;
+  const { ms, forced, exit } = await stopped;
   rig.load.phase = "after";
   await sleep(1000);
   const errors = appErrors(first);
   rig.apps = [second];
-  const extra = `stop_ms=${ms} forced_kill=${forced} first_app_error_logs=${errors}`;
+  const extra = `stop_ms=${ms} exit=${exit} forced_kill=${forced} first_app_error_logs=${errors}`;
   return finishRig("2 rolling-stop", rig, extra);
 }
 
@@ -582,9 +593,9 @@ async function restoredDb(): Promise<{ finish: Background }> {
 
 async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= "error";
-  if (!existsSync("build/index.js") || process.env.CHAOS_SKIP_BUILD !== "1") {
-    const build = spawnSync("npx", ["remix", "build"], { stdio: ["ignore", "ignore", "inherit"] });
-    if (build.status !== 0) throw new Error("npx remix build failed");
+  if (!existsSync(SERVER_ENTRY) || process.env.CHAOS_SKIP_BUILD !== "1") {
+    const build = spawnSync("npm", ["run", "build"], { stdio: ["ignore", "ignore", "inherit"] });
+    if (build.status !== 0) throw new Error("npm run build failed");
   }
   const spawnCheck = spawnSync("redis-server", ["--version"]);
   if (spawnCheck.status !== 0)
@@ -592,7 +603,9 @@ async function main(): Promise<void> {
   if (DIALECT === "postgres" && !process.env.TEST_POSTGRES_URL)
     throw new Error("CHAOS_DIALECT=postgres needs TEST_POSTGRES_URL");
   note(
-    `chaos runs on ${DIALECT}: scenarios ${[...SCENARIOS].join(",")}, ${RATE} votes/s over ${CONNECTIONS} connections`,
+    `chaos runs on ${DIALECT}: scenarios ${[...SCENARIOS].join(",")}, ${RATE} votes/s over ${CONNECTIONS} connections; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
   );
 
   const total = zero();
@@ -638,7 +651,11 @@ async function main(): Promise<void> {
   }
   if (background.length) note("waiting for the mail scenarios");
   for (const b of background) add(await b);
-  note(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  note(
+    `done in ${((Date.now() - t0) / 1000).toFixed(0)} s; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   out(
     `lost=${total.lost} duplicates=${total.duplicates} max_stall_ms=${total.maxStallMs} resets=${total.resets} errors_500=${total.errors500} shed_503=${total.shed503}`,
   );
