@@ -288,7 +288,7 @@ export interface Figures {
   maxStallMs: number;
   p99Ms: number;
   resets: number;
-  /** 5xx answers other than a deliberate 503 with Retry-After. */
+  /** 5xx answers other than a deliberate 503 with Retry-After (or a /healthz 503, which reports). */
   errors500: number;
   shed503: number;
   /** Other socket errors and requests never answered. */
@@ -311,6 +311,8 @@ export function figures(samples: Sample[]): Figures {
       statuses.set(s.error, (statuses.get(s.error) ?? 0) + 1);
       continue;
     }
+    // A /healthz 503 is the probe's report (database or Redis down), not a request that failed.
+    if (s.kind === "health" && s.status === 503) continue;
     if (s.status === 503 && s.retryAfter) shed503++;
     else if (s.status !== undefined && s.status >= 500) errors500++;
   }
