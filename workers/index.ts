@@ -1,12 +1,13 @@
-import { UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { env } from "../app/utils/env.server";
 import { log } from "../app/utils/log.server";
 import { initRedis, workerConnectionOptions } from "../app/utils/redis.server";
-import { defaultDeps, type JobDeps } from "./jobs/deps";
+import { defaultDeps, RetryLaterError, type JobDeps } from "./jobs/deps";
 import { processorFor } from "./jobs/index";
+import { findJobIn } from "./jobs/successor";
 import {
   createQueues,
   JOB_NAMES,
@@ -31,7 +32,11 @@ export interface StallOptions {
   stalledInterval?: number;
 }
 
-/** One BullMQ worker for queue `name`: checks the payload, runs the processor, tells it about the last attempt. */
+/**
+ * One BullMQ worker for queue `name`: checks the payload, runs the processor, tells it about the last attempt.
+ * A processor that throws RetryLaterError (an outbox row another attempt holds) has its job delayed until the
+ * time it names, without spending an attempt.
+ */
 function createWorker<N extends JobName>(
   name: N,
   deps: JobDeps,
@@ -44,11 +49,19 @@ function createWorker<N extends JobName>(
   const run = processorFor(name);
   const worker = new Worker<JobPayloads[N]>(
     name,
-    async (job) => {
+    async (job, token) => {
       const parsed = schema.safeParse(job.data);
       if (!parsed.success)
         throw new UnrecoverableError(`invalid ${name} payload: ${z.prettifyError(parsed.error)}`);
-      return run(parsed.data, deps, { finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      try {
+        return await run(parsed.data, deps, {
+          finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        });
+      } catch (e) {
+        if (!(e instanceof RetryLaterError) || !token) throw e;
+        await job.moveToDelayed(e.at, token);
+        throw new DelayedError(e.message);
+      }
     },
     { connection, prefix, concurrency, ...locks },
   );
@@ -73,7 +86,11 @@ export async function startWorkers(
 ): Promise<RunningWorkers> {
   const producers = createQueues({ redisUrl: options.redisUrl, prefix: options.prefix });
   const base = options.deps ?? defaultDeps();
-  const deps: JobDeps = { ...base, enqueue: base.enqueue ?? producers.add };
+  const deps: JobDeps = {
+    ...base,
+    enqueue: base.enqueue ?? producers.add,
+    findJob: base.findJob ?? findJobIn(producers),
+  };
   // BullMQ leaves connections it was given open on close(); we keep them to quit them ourselves.
   const connections: Redis[] = [];
   const workers = JOB_NAMES.map((name) => {
