@@ -24,13 +24,19 @@ export interface RunningWorkers {
 
 /**
  * How fast a job of a dead worker is taken over: its lock expires after `lockDuration` ms (renewed while the
- * worker lives) and every worker looks for such stalled jobs each `stalledInterval` ms. BullMQ's defaults
- * (30 s each) suit production; tests that kill a worker shorten them.
+ * worker lives) and every worker looks for such stalled jobs each `stalledInterval` ms. STALL_DEFAULTS suit
+ * production; tests that kill a worker shorten them.
  */
 export interface StallOptions {
   lockDuration?: number;
   stalledInterval?: number;
 }
+
+/**
+ * The production values, set explicitly: a dead worker's job is back in the queue within their sum (60 s),
+ * inside the outbox lease (send-email.ts LEASE_MS), so the lease is what bounds the delay of its emails.
+ */
+export const STALL_DEFAULTS: Required<StallOptions> = { lockDuration: 30_000, stalledInterval: 30_000 };
 
 /**
  * One BullMQ worker for queue `name`: checks the payload, runs the processor, tells it about the last attempt.
@@ -98,10 +104,10 @@ export async function startWorkers(
     connection.on("error", () => {}); // reported through the worker's own "error" event
     connections.push(connection);
     const concurrency = options.concurrency?.[name] ?? (name === "send-email" ? 20 : 1);
-    // Only the options given: an explicit undefined would replace BullMQ's default.
-    const locks: StallOptions = {};
-    if (options.lockDuration !== undefined) locks.lockDuration = options.lockDuration;
-    if (options.stalledInterval !== undefined) locks.stalledInterval = options.stalledInterval;
+    const locks: StallOptions = {
+      lockDuration: options.lockDuration ?? STALL_DEFAULTS.lockDuration,
+      stalledInterval: options.stalledInterval ?? STALL_DEFAULTS.stalledInterval,
+    };
     return createWorker(name, deps, connection, options.prefix, concurrency, locks);
   });
   return {

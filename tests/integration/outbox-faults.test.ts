@@ -12,7 +12,7 @@ import type { Db } from "../../db/client";
 import { instanceId } from "../../db/instance";
 import type { OutboxMessage } from "../../db/schema";
 import { createMailer, SMTP_TIMEOUTS, type Mailer } from "../../emails/transport";
-import { startWorkers, type RunningWorkers } from "../../workers/index";
+import { STALL_DEFAULTS, startWorkers, type RunningWorkers } from "../../workers/index";
 import type { FindJob, JobDeps, KeptJob } from "../../workers/jobs/deps";
 import { LEASE_MS, RowBusyError, sendEmail } from "../../workers/jobs/send-email";
 import { FINISHED_GRACE_MS, findJobIn, jobToAdd } from "../../workers/jobs/successor";
@@ -28,9 +28,9 @@ describe("production bounds of a delivery attempt", () => {
     expect(LEASE_MS).toBeGreaterThanOrEqual(connectionMs + greetingMs + socketMs);
     expect(LEASE_MS).toBeGreaterThan(sendMs); // the overall bound, which ends any send
     expect(LEASE_MS).toBeLessThanOrEqual(120_000);
-    // A dead worker's job is back in the queue once its lock (BullMQ default 30 s) expired and a stalled-job
-    // check (every 30 s) ran: within the lease, so the lease is what delays its emails.
-    expect(30_000 + 30_000).toBeLessThanOrEqual(LEASE_MS);
+    // A dead worker's job is back in the queue once its lock expired and a stalled-job check ran: within the
+    // lease, so the lease is what delays its emails.
+    expect(STALL_DEFAULTS.lockDuration + STALL_DEFAULTS.stalledInterval).toBeLessThanOrEqual(LEASE_MS);
   });
 
   it("a relay that holds its reply past the send bound fails the send at that bound", async () => {
