@@ -343,6 +343,12 @@ export interface WinnersTable {
   confirmed_at: Timestamp;
 }
 
+/** Facts about the database itself (key `instance_id`: see db/instance.ts). */
+export interface AppMetaTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -371,6 +377,7 @@ export interface Database {
   selection_submissions: SelectionSubmissionsTable;
   conflicts: ConflictsTable;
   winners: WinnersTable;
+  app_meta: AppMetaTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -1,11 +1,12 @@
-import { UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { z } from "zod";
 import { log } from "../app/utils/log.server";
 import { workerConnectionOptions } from "../app/utils/redis.server";
 import { within } from "../app/utils/shutdown.server";
-import { defaultDeps, type JobDeps } from "./jobs/deps";
+import { defaultDeps, RetryLaterError, type JobDeps } from "./jobs/deps";
 import { processorFor } from "./jobs/index";
+import { findJobIn } from "./jobs/successor";
 import {
   createQueues,
   JOB_NAMES,
@@ -30,15 +31,25 @@ export interface RunningWorkers {
 
 /**
  * How fast a job of a dead worker is taken over: its lock expires after `lockDuration` ms (renewed while the
- * worker lives) and every worker looks for such stalled jobs each `stalledInterval` ms. BullMQ's defaults
- * (30 s each) suit production; tests that kill a worker shorten them.
+ * worker lives) and every worker looks for such stalled jobs each `stalledInterval` ms. STALL_DEFAULTS suit
+ * production; tests that kill a worker shorten them.
  */
 export interface StallOptions {
   lockDuration?: number;
   stalledInterval?: number;
 }
 
-/** One BullMQ worker for queue `name`: checks the payload, runs the processor, tells it about the last attempt. */
+/**
+ * The production values, set explicitly: a dead worker's job is back in the queue within their sum (60 s),
+ * inside the outbox lease (send-email.ts LEASE_MS), so the lease is what bounds the delay of its emails.
+ */
+export const STALL_DEFAULTS: Required<StallOptions> = { lockDuration: 30_000, stalledInterval: 30_000 };
+
+/**
+ * One BullMQ worker for queue `name`: checks the payload, runs the processor, tells it about the last attempt.
+ * A processor that throws RetryLaterError (an outbox row another attempt holds) has its job delayed until the
+ * time it names, without spending an attempt.
+ */
 function createWorker<N extends JobName>(
   name: N,
   deps: JobDeps,
@@ -51,11 +62,19 @@ function createWorker<N extends JobName>(
   const run = processorFor(name);
   const worker = new Worker<JobPayloads[N]>(
     name,
-    async (job) => {
+    async (job, token) => {
       const parsed = schema.safeParse(job.data);
       if (!parsed.success)
         throw new UnrecoverableError(`invalid ${name} payload: ${z.prettifyError(parsed.error)}`);
-      return run(parsed.data, deps, { finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      try {
+        return await run(parsed.data, deps, {
+          finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        });
+      } catch (e) {
+        if (!(e instanceof RetryLaterError) || !token) throw e;
+        await job.moveToDelayed(e.at, token);
+        throw new DelayedError(e.message);
+      }
     },
     { connection, prefix, concurrency, ...locks },
   );
@@ -80,7 +99,11 @@ export async function startWorkers(
 ): Promise<RunningWorkers> {
   const producers = createQueues({ redisUrl: options.redisUrl, prefix: options.prefix });
   const base = options.deps ?? defaultDeps();
-  const deps: JobDeps = { ...base, enqueue: base.enqueue ?? producers.add };
+  const deps: JobDeps = {
+    ...base,
+    enqueue: base.enqueue ?? producers.add,
+    findJob: base.findJob ?? findJobIn(producers),
+  };
   // BullMQ leaves connections it was given open on close(); we keep them to quit them ourselves.
   const connections: Redis[] = [];
   const workers = JOB_NAMES.map((name) => {
@@ -88,10 +111,10 @@ export async function startWorkers(
     connection.on("error", () => {}); // reported through the worker's own "error" event
     connections.push(connection);
     const concurrency = options.concurrency?.[name] ?? (name === "send-email" ? 20 : 1);
-    // Only the options given: an explicit undefined would replace BullMQ's default.
-    const locks: StallOptions = {};
-    if (options.lockDuration !== undefined) locks.lockDuration = options.lockDuration;
-    if (options.stalledInterval !== undefined) locks.stalledInterval = options.stalledInterval;
+    const locks: StallOptions = {
+      lockDuration: options.lockDuration ?? STALL_DEFAULTS.lockDuration,
+      stalledInterval: options.stalledInterval ?? STALL_DEFAULTS.stalledInterval,
+    };
     return createWorker(name, deps, connection, options.prefix, concurrency, locks);
   });
   return {

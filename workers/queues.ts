@@ -54,19 +54,42 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { count: 10_000 },
 };
 
-/** The job id that delivers outbox row `outboxId`: the same row is never queued twice at once. */
-export function emailJobId(outboxId: number): string {
-  return `email-${outboxId}`;
+/**
+ * The job id that delivers outbox row `outboxId` of the database whose instance id (db/instance.ts) is
+ * `instance`: the same row is never queued twice at once, and another database's row with the same id (a
+ * second database on the same Redis key prefix) has another job.
+ */
+export function emailJobId(instance: string, outboxId: number): string {
+  return `email-${instance}-${outboxId}`;
 }
 
 /**
  * The job id of an outbox row put back in the queue after it failed, `attempts` being its attempts count at
- * that moment. BullMQ keeps a failed job under its id (email-<id>), and adding a job with an id it keeps is a
+ * that moment. BullMQ keeps a failed job under its id (emailJobId), and adding a job with an id it keeps is a
  * no-op; the attempts count makes every re-queue's id new while a repeated click (or a sweep) still maps to
  * the same id.
  */
-export function retryEmailJobId(outboxId: number, attempts: number): string {
-  return `email-${outboxId}-r${attempts}`;
+export function retryEmailJobId(instance: string, outboxId: number, attempts: number): string {
+  return `${emailJobId(instance, outboxId)}-r${attempts}`;
+}
+
+/**
+ * The job that takes over from a job BullMQ keeps as finished (completed or failed, at `finishedOn` ms) while
+ * its database row still waits for it (a database restored from a backup, a worker that died twice); `base`
+ * is the row's own job id. Derived from the finished job, so concurrent sweeps add the same one.
+ */
+export function successorJobId(base: string, finishedOn: number): string {
+  return `${base}-s${finishedOn}`;
+}
+
+/** The official tally run when edition `editionId` closes (one per database and edition). */
+export function tallyCloseJobId(instance: string, editionId: number): string {
+  return `tally-close-${instance}-${editionId}`;
+}
+
+/** An official recount an organiser asked for at `at`. */
+export function tallyRerunJobId(instance: string, editionId: number, at: Date): string {
+  return `tally-rerun-${instance}-${editionId}-${at.getTime()}`;
 }
 
 /** Adds a job; a second add with the same job id while the first is kept is a no-op. */

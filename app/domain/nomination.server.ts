@@ -850,7 +850,7 @@ export async function publishNominees(
     return { ok: true as const, ids, ...summary };
   });
   if (!result.ok) return result;
-  await (options.dispatch ?? dispatchOutbox)(result.ids);
+  await (options.dispatch ?? ((ids) => dispatchOutbox(ids, database)))(result.ids);
   return {
     ok: true,
     nominated: result.nominated,

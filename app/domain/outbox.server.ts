@@ -1,7 +1,11 @@
 import type { Kysely, Transaction } from "kysely";
+import type { Db } from "../../db/client";
+import { instanceId } from "../../db/instance";
 import type { Database } from "../../db/schema";
 import type { EmailContent } from "../../emails/layout";
 import { emailJobId, enqueue } from "../../workers/queues";
+import { db } from "../utils/db.server";
+import { log } from "../utils/log.server";
 
 type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
@@ -46,7 +50,20 @@ export async function queueEmail(trx: DbOrTrx, input: QueuedEmail): Promise<numb
   return row?.id ?? null;
 }
 
-/** Enqueues delivery jobs for committed outbox rows (job id = outbox id, so never twice). */
-export async function dispatchOutbox(ids: ReadonlyArray<number | null>): Promise<void> {
-  for (const id of ids) if (id !== null) await enqueue("send-email", { outboxId: id }, emailJobId(id));
+/**
+ * Enqueues delivery jobs for committed outbox rows of `database` (job id = database instance id and outbox id,
+ * so never twice). A row whose enqueue is lost, or whose job id BullMQ already keeps as finished (a database
+ * restored from a backup), is picked up by the sweeper.
+ */
+export async function dispatchOutbox(ids: ReadonlyArray<number | null>, database: Db = db()): Promise<void> {
+  if (ids.every((id) => id === null)) return;
+  let instance: string;
+  try {
+    instance = await instanceId(database); // read once per process
+  } catch (e) {
+    log.warn("could not read the database instance id; the sweeper will enqueue", { error: String(e) });
+    return;
+  }
+  for (const id of ids)
+    if (id !== null) await enqueue("send-email", { outboxId: id }, emailJobId(instance, id));
 }

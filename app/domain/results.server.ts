@@ -14,7 +14,8 @@
 import type { Db } from "../../db/client";
 import type { AwardKind, Edition, ItuRegion, StakeholderType } from "../../db/schema";
 import { awardNotification } from "../../emails/templates/award";
-import { enqueue, retryEmailJobId } from "../../workers/queues";
+import { instanceId } from "../../db/instance";
+import { emailJobId, enqueue, retryEmailJobId } from "../../workers/queues";
 import { REGION_LABELS, STAKEHOLDER_LABELS } from "../schemas/catalogue";
 import { db } from "../utils/db.server";
 import { env } from "../utils/env.server";
@@ -334,9 +335,10 @@ export async function publishResults(
     return { ok: true as const, ids, ...summary };
   });
   if (!result.ok) return result;
-  if (options.dispatch)
-    await options.dispatch(result.ids.map((id) => ({ outboxId: id, jobId: `email-${id}` })));
-  else await dispatchOutbox(result.ids);
+  if (options.dispatch) {
+    const instance = await instanceId(database);
+    await options.dispatch(result.ids.map((id) => ({ outboxId: id, jobId: emailJobId(instance, id) })));
+  } else await dispatchOutbox(result.ids, database);
   return { ok: true, champions: result.champions, winners: result.winners, emails: result.emails };
 }
 
@@ -449,7 +451,8 @@ export async function retryFailed(
     }
     return requeued;
   });
-  const jobs = rows.map((r) => ({ outboxId: r.id, jobId: retryEmailJobId(r.id, r.attempts) }));
+  const instance = await instanceId(database);
+  const jobs = rows.map((r) => ({ outboxId: r.id, jobId: retryEmailJobId(instance, r.id, r.attempts) }));
   await (options.dispatch ?? defaultDispatch)(jobs);
   return { retried: rows.length };
 }

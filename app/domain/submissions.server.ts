@@ -240,7 +240,7 @@ class Refusal extends Error {
 export async function createProject(
   args: { userId: number; organisationId: number; input: ProjectInput; intent: Intent; now: Date },
   database: Db = db(),
-  dispatch: Dispatch = dispatchOutbox,
+  dispatch: Dispatch = (ids) => dispatchOutbox(ids, database),
 ): Promise<SubmissionResult> {
   if (!(await isMember(args.userId, args.organisationId, database))) return NOT_FOUND;
   const edition = await currentEdition(args.now, database);
@@ -256,7 +256,7 @@ export async function createProject(
 export async function updateProject(
   args: { userId: number; projectId: number; input: ProjectInput; intent: Intent; now: Date },
   database: Db = db(),
-  dispatch: Dispatch = dispatchOutbox,
+  dispatch: Dispatch = (ids) => dispatchOutbox(ids, database),
 ): Promise<SubmissionResult> {
   const project = await database
     .selectFrom("projects")

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { dialectOf, type Db } from "../../db/client";
-import { enqueue } from "../../workers/queues";
+import { instanceId } from "../../db/instance";
+import { enqueue, tallyRerunJobId } from "../../workers/queues";
 import { audit } from "./audit.server";
 import { rankAll, type ProjectCount } from "./champions";
 
@@ -331,6 +332,6 @@ export async function requestTallyRerun(
   await enqueue(
     "official-tally",
     { editionId, trigger: "rerun", requestedBy: actorUserId },
-    `tally-rerun-${editionId}-${now.getTime()}`,
+    tallyRerunJobId(await instanceId(database), editionId, now),
   );
 }

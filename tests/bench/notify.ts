@@ -14,6 +14,7 @@ import { createMailer } from "../../emails/transport";
 import { awardNotification } from "../../emails/templates/award";
 import { startWorkers } from "../../workers/index";
 import { createQueues, emailJobId } from "../../workers/queues";
+import { instanceId } from "../../db/instance";
 import { createTestDb } from "../helpers/db";
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 10_000);
@@ -114,12 +115,13 @@ async function main(): Promise<void> {
     const cpuStart = process.cpuUsage();
     // The same job ids as dispatchOutbox(); added in bulk so the producer is not what is measured.
     const queue = queues.queue("send-email");
+    const instance = await instanceId(t.db);
     for (let i = 0; i < ids.length; i += 1000) {
       await queue.addBulk(
         ids.slice(i, i + 1000).map((id) => ({
           name: "send-email",
           data: { outboxId: id },
-          opts: { jobId: emailJobId(id) },
+          opts: { jobId: emailJobId(instance, id) },
         })),
       );
     }

@@ -30,7 +30,7 @@ import {
  * button says "voting has closed, selection not open yet", and the form takes dates to the minute.
  *
  * The close-of-voting tally: the app's BullMQ scheduler runs "live-tally" every second; it enqueues
- * "official-tally" (job id tally-close-<id>) for an edition once voting_closes_at has passed and no close run
+ * "official-tally" (job id tally-close-<database instance id>-<id>) for an edition once voting_closes_at has passed and no close run
  * exists. Voting is closed with selection still days away, as an organiser would, and the test reloads the
  * organiser's voting page until the worker's run shows there.
  */

@@ -22,6 +22,12 @@ export interface SmtpReceiver {
   /** Makes the server answer every message with this SMTP reply (e.g. 550) until cleared with null. */
   rejectWith(reply: { code: number; message: string } | null): void;
   /**
+   * Makes the server hold its reply to every message it receives for `ms` (a slow relay), until cleared with
+   * null, which also sends the replies held so far. The message is recorded first: a sender killed meanwhile
+   * has had it received, as a real relay would have.
+   */
+  holdReplies(ms: number | null): void;
+  /**
    * Stops like a relay going down: it stops listening at once, and the connections still open (a sender's
    * pooled ones) get "421 Server shutting down" and are closed after `graceMs` (smtp-server's default is 30 s,
    * during which a pooled sender would keep delivering through a "stopped" receiver).
@@ -35,6 +41,11 @@ export async function startSmtp(port = 0): Promise<SmtpReceiver> {
   const errors: Error[] = [];
   const waiters: Array<{ match: (m: ReceivedMail) => boolean; resolve: (m: ReceivedMail) => void }> = [];
   let reject: { code: number; message: string } | null = null;
+  let holdMs: number | null = null;
+  const held = new Set<() => void>();
+  const releaseHeld = () => {
+    for (const reply of [...held]) reply();
+  };
   const options: SMTPServerOptions = {
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
@@ -65,7 +76,14 @@ export async function startSmtp(port = 0): Promise<SmtpReceiver> {
                 w.resolve(mail);
               }
             }
-            callback();
+            if (holdMs === null) return callback();
+            const reply = () => {
+              clearTimeout(timer);
+              held.delete(reply);
+              callback();
+            };
+            const timer = setTimeout(reply, holdMs);
+            held.add(reply);
           })
           .catch((e: Error) => callback(e));
       });
@@ -103,7 +121,13 @@ export async function startSmtp(port = 0): Promise<SmtpReceiver> {
     rejectWith(reply) {
       reject = reply;
     },
+    holdReplies(ms) {
+      holdMs = ms;
+      if (ms === null) releaseHeld();
+    },
     stop(graceMs = 100) {
+      holdMs = null;
+      releaseHeld();
       options.closeTimeout = graceMs;
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -91,6 +91,8 @@ export async function startWorkerProcess(
   options: StallOptions & {
     smtpUrl?: string;
     sendEmailConcurrency?: number;
+    /** The outbox lease (JobDeps.leaseMs) instead of LEASE_MS. */
+    leaseMs?: number;
     env?: Record<string, string>;
   } = {},
 ): Promise<WorkerProcess> {
@@ -104,6 +106,7 @@ export async function startWorkerProcess(
       WORKER_LOCK_MS: options.lockDuration?.toString() ?? "",
       WORKER_STALLED_MS: options.stalledInterval?.toString() ?? "",
       WORKER_SEND_EMAIL_CONCURRENCY: options.sendEmailConcurrency?.toString() ?? "",
+      WORKER_LEASE_MS: options.leaseMs?.toString() ?? "",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -159,7 +162,7 @@ async function main(): Promise<void> {
   const running = await startWorkers({
     redisUrl: required("REDIS_URL"),
     prefix: required("REDIS_PREFIX"),
-    deps: { db, mailer, now: () => new Date() },
+    deps: { db, mailer, now: () => new Date(), leaseMs: numberFrom("WORKER_LEASE_MS") },
     concurrency: { "send-email": numberFrom("WORKER_SEND_EMAIL_CONCURRENCY") },
     lockDuration: numberFrom("WORKER_LOCK_MS"),
     stalledInterval: numberFrom("WORKER_STALLED_MS"),

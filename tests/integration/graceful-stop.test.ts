@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { queueEmail } from "../../app/domain/outbox.server";
 import { createQueues, emailJobId } from "../../workers/queues";
+import { instanceId } from "../../db/instance";
 import { votersWithSessions, votingEdition } from "../bench/fixtures";
 import { startApp, type RunningApp } from "../helpers/app";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
@@ -343,7 +344,7 @@ describe("a job stuck on a silent SMTP relay does not hold the stop", () => {
     const queues = createQueues({ redisUrl: REDIS_URL, prefix });
     try {
       await queues.ready(5000);
-      await queues.add("send-email", { outboxId: id }, emailJobId(id));
+      await queues.add("send-email", { outboxId: id }, emailJobId(await instanceId(t.db), id));
     } finally {
       await queues.close();
     }

@@ -5,6 +5,7 @@ import {
   retryFailed,
   type DispatchJobs,
 } from "../../app/domain/results.server";
+import { instanceId } from "../../db/instance";
 import type { OutboxMessage } from "../../db/schema";
 import { createMailer, type Mailer } from "../../emails/transport";
 import { startWorkers } from "../../workers/index";
@@ -18,7 +19,7 @@ import { startSmtp, type ReceivedMail, type SmtpReceiver } from "../helpers/smtp
 import { Cleanups, setUpWorkerTest, startWorkerProcess, type WorkerTest } from "../helpers/workers";
 
 /** The outbox row a received message came from (the Message-ID is stable per row). */
-const rowOf = (m: ReceivedMail) => Number(/^<outbox-(\d+)-/.exec(m.messageId ?? "")?.[1] ?? 0);
+const rowOf = (m: ReceivedMail) => Number(/^<outbox-[0-9a-f]+-(\d+)-/.exec(m.messageId ?? "")?.[1] ?? 0);
 
 describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (dialect) => {
   let w: WorkerTest;
@@ -27,6 +28,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
   let mailer: Mailer;
   let queues: JobQueues;
   let deps: JobDeps;
+  let instance: string;
   const cleanups = new Cleanups();
 
   beforeEach(async () => {
@@ -38,6 +40,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     mailer = createMailer({ smtpUrl: smtp.url });
     cleanups.push(() => mailer.close());
     deps = { db: t.db, mailer, now: () => new Date() };
+    instance = await instanceId(t.db);
   });
 
   afterEach(() => cleanups.run());
@@ -123,8 +126,8 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     expect(second.ok).toBe(false);
     // A job retried or added again (a sweep, a second worker) finds its row sent, or being sent, and skips it.
     for (const r of await rows()) {
-      await queues.add("send-email", { outboxId: r.id }, emailJobId(r.id));
-      await queues.add("send-email", { outboxId: r.id }, `${emailJobId(r.id)}-again`);
+      await queues.add("send-email", { outboxId: r.id }, emailJobId(instance, r.id));
+      await queues.add("send-email", { outboxId: r.id }, `${emailJobId(instance, r.id)}-again`);
     }
 
     const sent = await waitForRows((all) => all.length === 12 && all.every((r) => r.status === "sent"));
@@ -215,7 +218,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
       expect(r.attempts).toBe(1);
       expect(r.last_error).toMatch(/550/);
       expect(r.last_error).toMatch(/Mailbox unavailable/);
-      const job = await queues.queue("send-email").getJob(emailJobId(r.id));
+      const job = await queues.queue("send-email").getJob(emailJobId(instance, r.id));
       expect(await job?.getState()).toBe("failed");
       expect(job?.attemptsMade).toBe(1); // 10 allowed: a 5xx reply is permanent
     }
@@ -240,7 +243,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
   it("a retry of failed emails whose enqueue was lost: the sweeper sends them under the retry's job id", async () => {
     const { edition, failed } = await publishRefused();
     for (const r of failed) {
-      const job = await queues.queue("send-email").getJob(emailJobId(r.id));
+      const job = await queues.queue("send-email").getJob(emailJobId(instance, r.id));
       expect(await job?.getState()).toBe("failed"); // kept by BullMQ under email-<id>
     }
 
@@ -261,7 +264,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     const sent = await waitForRows((all) => all.every((r) => r.status === "sent"));
     expect(sent.every((r) => r.attempts === 2)).toBe(true);
     for (const r of sent) {
-      const job = await queues.queue("send-email").getJob(retryEmailJobId(r.id, 1));
+      const job = await queues.queue("send-email").getJob(retryEmailJobId(instance, r.id, 1));
       expect(job?.data).toEqual({ outboxId: r.id });
     }
     expect(smtp.messages).toHaveLength(3);
@@ -297,7 +300,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     expect(inFlight.length).toBeLessThanOrEqual(1);
     expect(atKill.filter((r) => r.status === "sent").length).toBeLessThan(48);
 
-    // A new worker. Its clock is past the dead worker's lease on the row it held (5 minutes in production);
+    // A new worker. Its clock is past the dead worker's lease on the row it held (LEASE_MS in production);
     // BullMQ hands the dead worker's active job over once its lock expires (about 30 s).
     await start({ now: () => new Date(Date.now() + LEASE_MS + 1000) });
     const all = await waitForRows((list) => list.every((r) => r.status === "sent"), 100_000);

@@ -3,6 +3,7 @@ import type { Job, JobsOptions } from "bullmq";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { dispatchOutbox, queueEmail } from "../../app/domain/outbox.server";
 import { resetEnvCache } from "../../app/utils/env.server";
+import { instanceId } from "../../db/instance";
 import type { OutboxMessage } from "../../db/schema";
 import { createMailer, type Mailer } from "../../emails/transport";
 import { startWorkers, type RunningWorkers } from "../../workers/index";
@@ -24,6 +25,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
   let workers: RunningWorkers | undefined;
   let queues: JobQueues;
   let deps: JobDeps;
+  let instance: string;
   const cleanups = new Cleanups();
 
   beforeEach(async () => {
@@ -34,6 +36,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     mailer = createMailer({ smtpUrl: smtp.url });
     cleanups.push(() => mailer.close());
     deps = { db: t.db, mailer, now: () => new Date() };
+    instance = await instanceId(t.db);
     workers = await startWorkers({ redisUrl, prefix, deps });
     cleanups.push(() => workers?.close());
   });
@@ -91,7 +94,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
   async function addDeliveryJob(id: number, retries: Pick<JobsOptions, "attempts" | "backoff">) {
     await queues
       .queue("send-email")
-      .add("send-email", { outboxId: id }, { jobId: emailJobId(id), ...retries });
+      .add("send-email", { outboxId: id }, { jobId: emailJobId(instance, id), ...retries });
   }
 
   const sentTo = (subject: string) => smtp.messages.filter((m) => m.subject === subject);
@@ -101,13 +104,14 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     expect(id).not.toBeNull();
     if (id === null) return;
     expect((await row(id)).status).toBe("queued");
-    await dispatchOutbox([id]);
+    await dispatchOutbox([id], t.db);
 
     const mail = await smtp.waitFor((m) => m.subject === subject);
     expect(mail.to).toEqual(["recipient@example.org"]);
     expect(mail.text.trim()).toMatch(/^Hello \d+$/);
     expect(mail.html).toMatch(/<p>Hello \d+<\/p>/);
-    expect(mail.messageId).toMatch(new RegExp(`^<outbox-${id}-[0-9a-f]{16}@wsis-prizes>$`));
+    expect(instance).toMatch(/^[0-9a-f]{12}$/);
+    expect(mail.messageId).toMatch(new RegExp(`^<outbox-${instance}-${id}-[0-9a-f]{16}@wsis-prizes>$`));
 
     const sent = await waitForRow(id, (r) => r.status === "sent");
     expect(sent.sent_at).not.toBeNull();
@@ -137,11 +141,11 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     const second = await queueTestEmail({ key: "welcome:recipient@example.org" });
     expect(first.id).not.toBeNull();
     expect(second.id).toBeNull();
-    await dispatchOutbox([first.id, second.id]);
+    await dispatchOutbox([first.id, second.id], t.db);
     await smtp.waitFor((m) => m.subject === first.subject);
     if (first.id !== null) {
       await waitForRow(first.id, (r) => r.status === "sent");
-      await waitForJob(emailJobId(first.id), (_job, state) => state === "completed");
+      await waitForJob(emailJobId(instance, first.id), (_job, state) => state === "completed");
     }
     expect(await t.db.selectFrom("outbox").select("id").execute()).toHaveLength(1);
     expect(smtp.messages).toHaveLength(1);
@@ -151,13 +155,13 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     const { id, subject } = await queueTestEmail();
     if (id === null) throw new Error("no row");
     await Promise.all([
-      dispatchOutbox([id]),
-      dispatchOutbox([id]),
-      queues.add("send-email", { outboxId: id }, emailJobId(id)),
+      dispatchOutbox([id], t.db),
+      dispatchOutbox([id], t.db),
+      queues.add("send-email", { outboxId: id }, emailJobId(instance, id)),
     ]);
     await smtp.waitFor((m) => m.subject === subject);
     const job = await waitForJob(
-      emailJobId(id),
+      emailJobId(instance, id),
       (j, state) => state === "completed" && j.returnvalue === "sent",
     );
     const counts = await queues
@@ -167,9 +171,12 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
 
     // The same job run a second time finds the row sent and skips it.
     await job.retry("completed");
-    await waitForJob(emailJobId(id), (j, state) => state === "completed" && j.returnvalue === "skipped");
+    await waitForJob(
+      emailJobId(instance, id),
+      (j, state) => state === "completed" && j.returnvalue === "skipped",
+    );
     // A later dispatch of the same row (a sweep, a repeated request) is a no-op too.
-    await dispatchOutbox([id]);
+    await dispatchOutbox([id], t.db);
     expect(sentTo(subject)).toHaveLength(1);
     expect((await row(id)).attempts).toBe(1);
   });
@@ -235,7 +242,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     expect(failing.status).toBe("queued");
     expect(failing.last_error).toMatch(/ECONNREFUSED|connect/i);
     const delayed = await waitForJob(
-      emailJobId(id),
+      emailJobId(instance, id),
       (_j, state) => state === "delayed" || state === "waiting",
     );
     expect(delayed.attemptsMade).toBeGreaterThanOrEqual(1);
@@ -244,7 +251,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     await smtp.waitFor((m) => m.subject === subject);
     const sent = await waitForRow(id, (r) => r.status === "sent");
     expect(sent.last_error).toBeNull();
-    const done = await waitForJob(emailJobId(id), (_j, state) => state === "completed");
+    const done = await waitForJob(emailJobId(instance, id), (_j, state) => state === "completed");
     expect(done.attemptsMade).toBeGreaterThanOrEqual(2);
     expect(sentTo(subject)).toHaveLength(1);
   });
@@ -257,7 +264,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     const failed = await waitForRow(id, (r) => r.status === "failed");
     expect(failed.attempts).toBe(2);
     expect(failed.last_error).toMatch(/ECONNREFUSED|connect/i);
-    await waitForJob(emailJobId(id), (j, state) => state === "failed" && j.attemptsMade === 2);
+    await waitForJob(emailJobId(instance, id), (j, state) => state === "failed" && j.attemptsMade === 2);
     smtp = await startSmtp(); // afterEach stops it
   });
 
@@ -265,13 +272,13 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     smtp.rejectWith({ code: 550, message: "5.1.1 Mailbox unavailable" });
     const { id } = await queueTestEmail();
     if (id === null) throw new Error("no row");
-    await dispatchOutbox([id]);
+    await dispatchOutbox([id], t.db);
     const failed = await waitForRow(id, (r) => r.status === "failed");
     expect(failed.last_error).toMatch(/550/);
     expect(failed.last_error).toMatch(/Mailbox unavailable/);
     expect(failed.attempts).toBe(1);
     expect(failed.sent_at).toBeNull();
-    const job = await waitForJob(emailJobId(id), (_j, state) => state === "failed");
+    const job = await waitForJob(emailJobId(instance, id), (_j, state) => state === "failed");
     expect(job.attemptsMade).toBe(1); // the default allows 10: UnrecoverableError stopped the retries
     expect(job.opts.attempts).toBe(10);
     expect(smtp.messages).toHaveLength(0);
@@ -280,7 +287,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
   it("blanks the body of secret kinds once delivered", async () => {
     const { id, subject } = await queueTestEmail({ kind: "verify_email" });
     if (id === null) throw new Error("no row");
-    await dispatchOutbox([id]);
+    await dispatchOutbox([id], t.db);
     const mail = await smtp.waitFor((m) => m.subject === subject);
     expect(mail.text).toMatch(/Hello/);
     const sent = await waitForRow(id, (r) => r.status === "sent");
@@ -306,7 +313,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     );
     expect(sweep.returnvalue).toBe(1);
     expect((await row(fresh.id)).status).toBe("queued");
-    expect(await queues.queue("send-email").getJob(emailJobId(fresh.id))).toBeUndefined();
+    expect(await queues.queue("send-email").getJob(emailJobId(instance, fresh.id))).toBeUndefined();
     expect(sentTo(fresh.subject)).toHaveLength(0);
   });
 
@@ -316,14 +323,14 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     if (id === null) throw new Error("no row");
     // The first attempt fails; the next one waits a minute (longer than this test).
     await addDeliveryJob(id, { attempts: 5, backoff: { type: "fixed", delay: 60_000 } });
-    await waitForJob(emailJobId(id), (j, state) => state === "delayed" && j.attemptsMade === 1);
+    await waitForJob(emailJobId(instance, id), (j, state) => state === "delayed" && j.attemptsMade === 1);
     const waiting = await row(id);
     expect([waiting.status, waiting.attempts, waiting.sent_at]).toEqual(["queued", 1, null]);
     expect(waiting.last_error).toMatch(/ECONNREFUSED|connect/i);
 
     expect(await sweepOutbox({ ...deps, enqueue: queues.add })).toBe(1);
     const jobs = await queues.queue("send-email").getJobs();
-    expect(jobs.map((j) => j.id)).toEqual([emailJobId(id)]);
+    expect(jobs.map((j) => j.id)).toEqual([emailJobId(instance, id)]);
     smtp = await startSmtp(); // afterEach stops it
   });
 
@@ -334,7 +341,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     process.env.REDIS_URL = `redis://127.0.0.1:${down}`;
     resetEnvCache();
     await closeQueues();
-    await dispatchOutbox([id]); // resolves (after a bounded wait) instead of throwing or hanging
+    await dispatchOutbox([id], t.db); // resolves (after a bounded wait) instead of throwing or hanging
     expect((await row(id)).status).toBe("queued");
     await closeQueues();
     process.env.REDIS_URL = redisUrl;
@@ -367,7 +374,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     workers = await startWorkers({ redisUrl, prefix, deps: { ...deps, mailer: slow } });
     const { id, subject } = await queueTestEmail();
     if (id === null) throw new Error("no row");
-    await dispatchOutbox([id]);
+    await dispatchOutbox([id], t.db);
     await vi.waitFor(() => expect(started).toBe(true), { timeout: 20_000, interval: 20 });
 
     let closed = false;

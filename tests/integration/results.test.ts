@@ -10,6 +10,7 @@ import {
   type EmailJob,
 } from "../../app/domain/results.server";
 import { editionsPublished } from "../../app/domain/editions.server";
+import { instanceId } from "../../db/instance";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import {
   champion,
@@ -224,7 +225,8 @@ describe.each(DIALECTS)("publishing results on %s", (dialect) => {
       tally_run_id: runId,
     });
 
-    expect(jobs).toEqual(outbox.map((o) => ({ outboxId: o.id, jobId: `email-${o.id}` })));
+    const instance = await instanceId(t.db);
+    expect(jobs).toEqual(outbox.map((o) => ({ outboxId: o.id, jobId: `email-${instance}-${o.id}` })));
   });
 
   it("a second press (and a concurrent one) says so and writes and sends nothing more", async () => {
@@ -358,9 +360,10 @@ describe.each(DIALECTS)("publishing results on %s", (dialect) => {
     expect(
       await retryFailed(t.db, { editionId: edition.id, actorUserId: organiser.id }, now, { dispatch }),
     ).toEqual({ retried: 2 });
+    const instance = await instanceId(t.db);
     expect(jobs).toEqual([
-      { outboxId: failed.id, jobId: `email-${failed.id}-r1` },
-      { outboxId: failedAgain.id, jobId: `email-${failedAgain.id}-r10` },
+      { outboxId: failed.id, jobId: `email-${instance}-${failed.id}-r1` },
+      { outboxId: failedAgain.id, jobId: `email-${instance}-${failedAgain.id}-r10` },
     ]);
     expect(await deliveryStatus(t.db, edition.id)).toMatchObject({
       queued: 3,

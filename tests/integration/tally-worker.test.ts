@@ -16,7 +16,8 @@ import { createMailer } from "../../emails/transport";
 import { scheduleHousekeeping, startWorkers, type StallOptions } from "../../workers/index";
 import type { JobDeps } from "../../workers/jobs/deps";
 import { officialTally, TALLY_PAUSE_ENV } from "../../workers/jobs/tally";
-import type { JobQueues } from "../../workers/queues";
+import { tallyCloseJobId, type JobQueues } from "../../workers/queues";
+import { instanceId } from "../../db/instance";
 import { categoryId, makeEdition, makeProject, makeUser } from "../fixtures/contest";
 import { DIALECTS, type TestDb } from "../helpers/db";
 import { Cleanups, setUpWorkerTest, startWorkerProcess, type WorkerTest } from "../helpers/workers";
@@ -41,6 +42,7 @@ describe.each(DIALECTS)("tally workers on %s", (dialect) => {
   let t: TestDb;
   let queues: JobQueues;
   let deps: JobDeps;
+  let instance: string;
   const cleanups = new Cleanups();
 
   beforeEach(async () => {
@@ -51,6 +53,7 @@ describe.each(DIALECTS)("tally workers on %s", (dialect) => {
     cleanups.push(() => rmSync(outboxDir, { recursive: true, force: true }));
     const mailer = createMailer({ smtpUrl: "", outboxDir });
     deps = { db: t.db, mailer, now: () => new Date() };
+    instance = await instanceId(t.db);
   });
 
   afterEach(() => cleanups.run());
@@ -212,7 +215,7 @@ describe.each(DIALECTS)("tally workers on %s", (dialect) => {
     const job = await waitFor(
       "the close job to complete",
       async () => {
-        const j = await queues.queue("official-tally").getJob(`tally-close-${editionId}`);
+        const j = await queues.queue("official-tally").getJob(tallyCloseJobId(instance, editionId));
         return j?.finishedOn ? j : undefined;
       },
       5_000,
@@ -250,10 +253,10 @@ describe.each(DIALECTS)("tally workers on %s", (dialect) => {
     await queues.add(
       "official-tally",
       { editionId, trigger: "close", requestedBy: null },
-      `tally-close-${editionId}`,
+      tallyCloseJobId(instance, editionId),
     );
     await new Promise((r) => setTimeout(r, 1_500)); // a live-tally tick or two after the close
-    const again = await queues.queue("official-tally").getJob(`tally-close-${editionId}`);
+    const again = await queues.queue("official-tally").getJob(tallyCloseJobId(instance, editionId));
     expect(again?.finishedOn).toBe(job.finishedOn);
     expect(
       await queues.queue("official-tally").getJobCounts("waiting", "active", "delayed", "completed"),
@@ -282,12 +285,12 @@ describe.each(DIALECTS)("tally workers on %s", (dialect) => {
     await queues.add(
       "official-tally",
       { editionId, trigger: "close", requestedBy: null },
-      `tally-close-${editionId}`,
+      tallyCloseJobId(instance, editionId),
     );
     const official = queues.queue("official-tally");
     await waitFor(
       "the tally job to be active",
-      async () => (await official.getActive()).some((j) => j.id === `tally-close-${editionId}`),
+      async () => (await official.getActive()).some((j) => j.id === tallyCloseJobId(instance, editionId)),
       10_000,
     );
     // The child has written every row and waits inside the transaction, before its commit.
@@ -301,14 +304,14 @@ describe.each(DIALECTS)("tally workers on %s", (dialect) => {
     expect(await child.kill()).toBe("SIGKILL");
     expect(await t.db.selectFrom("tally_runs").select("id").execute()).toEqual([]);
     expect(await t.db.selectFrom("tally_results").select("run_id").execute()).toEqual([]);
-    expect((await official.getActive()).map((j) => j.id)).toEqual([`tally-close-${editionId}`]);
+    expect((await official.getActive()).map((j) => j.id)).toEqual([tallyCloseJobId(instance, editionId)]);
 
     // A normal worker finds the stalled job once its lock has expired and runs it again.
     await start(lock);
     const run = await closeRun(editionId, 15_000);
     await waitFor(
       "the retried job to complete",
-      async () => (await official.getJob(`tally-close-${editionId}`))?.finishedOn,
+      async () => (await official.getJob(tallyCloseJobId(instance, editionId)))?.finishedOn,
       5_000,
     );
     expect(await official.getJobCounts("active", "failed", "completed")).toEqual({

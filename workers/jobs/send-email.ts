@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { UnrecoverableError } from "bullmq";
-import { isPermanentSmtpFailure } from "../../emails/transport";
+import { instanceId } from "../../db/instance";
+import { isPermanentSmtpFailure, SMTP_TIMEOUTS } from "../../emails/transport";
 import type { JobPayloads } from "../queues";
-import type { JobContext, JobDeps } from "./deps";
+import { RetryLaterError, type JobContext, type JobDeps } from "./deps";
 
 /**
  * Kinds whose body holds a one-time link: the body is blanked once delivered. A new email kind that carries
@@ -17,11 +18,35 @@ export const SECRET_KINDS: ReadonlySet<string> = new Set([
 
 export const REDACTED_BODY = "[removed after delivery: one-time link]";
 
-/** How long an attempt may hold a row before another attempt may take it over (longer than any SMTP timeout). */
-export const LEASE_MS = 5 * 60_000;
+/** Time an attempt may spend on its row besides the SMTP send: the claim and the final update. */
+export const LEASE_MARGIN_MS = 30_000;
 
-/** Thrown when another attempt is sending the row right now; BullMQ retries later, and the retry then skips. */
-export class RowBusyError extends Error {}
+/**
+ * How long an attempt may hold a row before another attempt may take it over: the longest an SMTP send can
+ * last (its overall bound, which no mix of the connection, greeting and socket timeouts exceeds) plus a
+ * margin — 90 s. A worker that dies mid-send delays its emails by at most this: its jobs come back through
+ * BullMQ's stalled-job check (lock 30 s + check every 30 s), wait for the lease to end, and are sent.
+ */
+export const LEASE_MS =
+  Math.max(
+    SMTP_TIMEOUTS.sendMs,
+    SMTP_TIMEOUTS.connectionMs + SMTP_TIMEOUTS.greetingMs + SMTP_TIMEOUTS.socketMs,
+  ) + LEASE_MARGIN_MS;
+
+/** How often a job whose row another attempt holds looks again (at most; the lease's end comes first). */
+export const BUSY_RECHECK_MS = 5_000;
+
+/**
+ * Thrown when another attempt holds the row's lease: the worker runs the job again a few seconds later, or
+ * right after the lease ends, without spending an attempt; a later run skips the row (its holder sent it) or
+ * sends it (its holder died and the lease has ended).
+ */
+export class RowBusyError extends RetryLaterError {}
+
+/** The lease of `deps`: LEASE_MS unless a test shortened it. */
+function leaseOf(deps: JobDeps): number {
+  return deps.leaseMs ?? LEASE_MS;
+}
 
 /**
  * Claims a queued row for this attempt. While a row is queued, sent_at holds the start of the attempt that is
@@ -30,7 +55,7 @@ export class RowBusyError extends Error {}
  */
 async function claim(deps: JobDeps, outboxId: number): Promise<boolean> {
   const now = deps.now();
-  const expired = new Date(now.getTime() - LEASE_MS).toISOString();
+  const expired = new Date(now.getTime() - leaseOf(deps)).toISOString();
   const result = await deps.db
     .updateTable("outbox")
     .set((eb) => ({ attempts: eb("attempts", "+", 1), sent_at: now.toISOString() }))
@@ -44,9 +69,10 @@ async function claim(deps: JobDeps, outboxId: number): Promise<boolean> {
 /**
  * Delivers one outbox row and marks it sent. Each attempt first claims the row, so a retried, duplicated or
  * concurrently processed job never sends twice: a row already sent or failed is skipped, and a row another
- * attempt is sending makes this one fail with RowBusyError (BullMQ retries it later). A 5xx SMTP reply marks
+ * attempt is sending makes this one throw RowBusyError (run again when the lease ends). A 5xx SMTP reply marks
  * the row failed and is not retried; other errors are retried by BullMQ until the final attempt, which marks
- * the row failed.
+ * the row failed. A crash between the relay's acceptance and the update that marks the row sent makes a later
+ * attempt send it again (unavoidable with SMTP): the Message-ID, stable across attempts, lets receivers tell.
  */
 export async function sendEmail(
   data: JobPayloads["send-email"],
@@ -59,14 +85,23 @@ export async function sendEmail(
     .where("id", "=", data.outboxId)
     .executeTakeFirst();
   if (!row || row.status !== "queued") return "skipped";
+  const instance = await instanceId(deps.db); // before the claim: a failure here leaves no lease behind
   if (!(await claim(deps, row.id))) {
     const now = await deps.db
       .selectFrom("outbox")
-      .select("status")
+      .select(["status", "sent_at"])
       .where("id", "=", row.id)
       .executeTakeFirst();
     if (now?.status !== "queued") return "skipped";
-    throw new RowBusyError(`outbox row ${row.id} is being sent by another attempt`);
+    const leased = now.sent_at ? new Date(now.sent_at).getTime() : NaN;
+    const leaseEnds = Number.isFinite(leased) ? leased + leaseOf(deps) : 0;
+    const at = deps.now().getTime();
+    throw new RowBusyError(
+      `outbox row ${row.id} is being sent by another attempt`,
+      // Soon (a live holder is done in well under a second: the run then skips), and a moment after the lease
+      // ends at the latest (a dead holder); never in a tight loop.
+      Math.max(Math.min(leaseEnds + 250, at + BUSY_RECHECK_MS), at + 1000),
+    );
   }
 
   try {
@@ -75,8 +110,8 @@ export async function sendEmail(
       subject: row.subject,
       html: row.html,
       text: row.text,
-      // Stable across attempts, so a receiver can recognise a resend of the same row.
-      messageId: `<outbox-${row.id}-${createHash("sha256").update(row.idempotency_key).digest("hex").slice(0, 16)}@wsis-prizes>`,
+      // Stable across attempts, so a receiver can recognise a resend of the same row; unique across databases.
+      messageId: `<outbox-${instance}-${row.id}-${createHash("sha256").update(row.idempotency_key).digest("hex").slice(0, 16)}@wsis-prizes>`,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message.slice(0, 500) : String(error);

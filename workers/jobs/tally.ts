@@ -1,7 +1,9 @@
 import { advanceLiveCounts, recordTally, type TallyHooks } from "../../app/domain/tally.server";
 import { log } from "../../app/utils/log.server";
-import { enqueue, type JobPayloads } from "../queues";
+import { instanceId } from "../../db/instance";
+import { enqueue, tallyCloseJobId, type JobPayloads } from "../queues";
 import type { JobDeps } from "./deps";
+import { jobToAdd } from "./successor";
 
 /**
  * Every second: advances the live counts of every edition whose voting has opened and whose selection has not
@@ -35,12 +37,18 @@ export async function liveTally(deps: JobDeps): Promise<number> {
       ),
     )
     .execute();
-  for (const e of untallied) {
-    await (deps.enqueue ?? enqueue)(
-      "official-tally",
-      { editionId: e.id, trigger: "close", requestedBy: null },
-      `tally-close-${e.id}`,
-    );
+  if (untallied.length) {
+    const instance = await instanceId(deps.db);
+    for (const e of untallied) {
+      // A kept tally-close job of a restored database (which lost its run) gets a successor.
+      const jobId = await jobToAdd(deps, "official-tally", tallyCloseJobId(instance, e.id), Date.parse(now));
+      if (jobId === null) continue;
+      await (deps.enqueue ?? enqueue)(
+        "official-tally",
+        { editionId: e.id, trigger: "close", requestedBy: null },
+        jobId,
+      );
+    }
   }
   return live.length;
 }
