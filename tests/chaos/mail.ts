@@ -165,20 +165,20 @@ export async function queueAwardEmails(db: Db, count: number, tag: string): Prom
 }
 
 /**
- * Enqueues delivery jobs for these rows as a web process does after its commit (dispatchOutbox), on the given
- * Redis, prefix and database.
+ * Enqueues delivery jobs for these rows of `db` as a web process does after its commit (dispatchOutbox), on the
+ * given Redis and prefix.
  */
 export async function dispatch(
   ids: number[],
-  where: { redisUrl: string; prefix: string; databaseUrl: string },
+  db: Db,
+  where: { redisUrl: string; prefix: string },
 ): Promise<void> {
   const saved = { ...process.env };
   process.env.REDIS_URL = where.redisUrl;
   process.env.REDIS_PREFIX = where.prefix;
-  process.env.DATABASE_URL = where.databaseUrl;
   resetEnvCache();
   try {
-    await dispatchOutbox(ids);
+    await dispatchOutbox(ids, db);
   } finally {
     await closeQueues();
     process.env = saved;

@@ -446,7 +446,7 @@ async function workerKill(): Promise<{ finish: Background }> {
     const first = await startWorkerProcess(workerEnv);
     strays.add(first.pid);
     workers.push(first);
-    await dispatch(ids, { redisUrl: redis.url, prefix, databaseUrl: t.url });
+    await dispatch(ids, t.db, { redisUrl: redis.url, prefix });
     const start = Date.now();
     const killAfter = Math.ceil(EMAILS / 3);
     await until(() => relay.received.length >= killAfter, Date.now() + 120_000);
@@ -519,7 +519,7 @@ async function restoredDb(): Promise<{ finish: Background }> {
     });
     const w1 = await startWorkerProcess(env(t.url));
     strays.add(w1.pid);
-    await dispatch(ids, { redisUrl: redis.url, prefix, databaseUrl: t.url });
+    await dispatch(ids, t.db, { redisUrl: redis.url, prefix });
     const firstDone = await until(() => relay.received.length >= count, Date.now() + 60_000);
     await w1.stop(30_000);
     strays.delete(w1.pid);
@@ -555,7 +555,7 @@ async function restoredDb(): Promise<{ finish: Background }> {
       await w2.stop(10_000);
       strays.delete(w2.pid);
     });
-    await dispatch(ids, { redisUrl: redis.url, prefix, databaseUrl: restoredUrl });
+    await dispatch(ids, restoredDb, { redisUrl: redis.url, prefix });
     note(
       `restored-db: ${firstDelivered}/${count} delivered, database restored (${Number(queued.n)} queued again)`,
     );
