@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import type { EmailContent } from "../../emails/layout";
-import { emailJobId, enqueue } from "../../workers/queues";
+import { emailJobId, enqueueEach } from "../../workers/queues";
 
 type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
@@ -46,7 +46,11 @@ export async function queueEmail(trx: DbOrTrx, input: QueuedEmail): Promise<numb
   return row?.id ?? null;
 }
 
-/** Enqueues delivery jobs for committed outbox rows (job id = outbox id, so never twice). */
+/**
+ * Enqueues delivery jobs for committed outbox rows (job id = outbox id, so never twice), holding the request
+ * at most ENQUEUE_WAIT_MS: the rows are committed, and the sweeper re-enqueues any add that is lost.
+ */
 export async function dispatchOutbox(ids: ReadonlyArray<number | null>): Promise<void> {
-  for (const id of ids) if (id !== null) await enqueue("send-email", { outboxId: id }, emailJobId(id));
+  const jobs = ids.flatMap((id) => (id === null ? [] : [{ data: { outboxId: id }, jobId: emailJobId(id) }]));
+  await enqueueEach("send-email", jobs);
 }
