@@ -6,7 +6,8 @@ import { env } from "../app/utils/env.server";
 import { log } from "../app/utils/log.server";
 import { initRedis, workerConnectionOptions } from "../app/utils/redis.server";
 import { defaultDeps, type JobDeps } from "./jobs/deps";
-import { processorFor } from "./jobs/index";
+import { processorFor, type Processor } from "./jobs/index";
+import { createJobThreads, type JobThreads } from "./job-threads";
 import {
   createQueues,
   JOB_NAMES,
@@ -19,6 +20,8 @@ import {
 
 export interface RunningWorkers {
   close(): Promise<void>;
+  /** The threads of the long jobs, when they run in threads. */
+  threads?: JobThreads;
 }
 
 /**
@@ -31,7 +34,10 @@ export interface StallOptions {
   stalledInterval?: number;
 }
 
-/** One BullMQ worker for queue `name`: checks the payload, runs the processor, tells it about the last attempt. */
+/**
+ * One BullMQ worker for queue `name`: checks the payload, runs the processor (`run`, in a job thread for long
+ * jobs), tells it about the last attempt.
+ */
 function createWorker<N extends JobName>(
   name: N,
   deps: JobDeps,
@@ -39,9 +45,9 @@ function createWorker<N extends JobName>(
   prefix: string,
   concurrency: number,
   locks: StallOptions,
+  run: Processor<N> = processorFor(name),
 ) {
   const schema = PAYLOAD_SCHEMAS[name];
-  const run = processorFor(name);
   const worker = new Worker<JobPayloads[N]>(
     name,
     async (job) => {
@@ -61,7 +67,9 @@ function createWorker<N extends JobName>(
 
 /**
  * Starts one BullMQ worker per queue against `redisUrl` and `prefix`; `deps` lets tests use their own database
- * and SMTP. Follow-up jobs (the sweeper's re-enqueues) go to the same Redis and prefix.
+ * and SMTP. Follow-up jobs (the sweeper's re-enqueues) go to the same Redis and prefix. Long jobs (fraud
+ * detection, tallies) run in worker threads on their own connection to `deps.databaseUrl`, unless `threads`
+ * is false or that URL is unknown (see workers/job-threads.ts).
  */
 export async function startWorkers(
   options: {
@@ -69,11 +77,17 @@ export async function startWorkers(
     prefix: string;
     deps?: JobDeps;
     concurrency?: Partial<Record<JobName, number>>;
+    threads?: boolean;
   } & StallOptions,
 ): Promise<RunningWorkers> {
   const producers = createQueues({ redisUrl: options.redisUrl, prefix: options.prefix });
   const base = options.deps ?? defaultDeps();
-  const deps: JobDeps = { ...base, enqueue: base.enqueue ?? producers.add };
+  const enqueue = base.enqueue ?? producers.add;
+  const deps: JobDeps = { ...base, enqueue };
+  const threads: JobThreads | undefined =
+    options.threads !== false && deps.databaseUrl
+      ? createJobThreads({ databaseUrl: deps.databaseUrl, enqueue })
+      : undefined;
   // BullMQ leaves connections it was given open on close(); we keep them to quit them ourselves.
   const connections: Redis[] = [];
   const workers = JOB_NAMES.map((name) => {
@@ -85,12 +99,22 @@ export async function startWorkers(
     const locks: StallOptions = {};
     if (options.lockDuration !== undefined) locks.lockDuration = options.lockDuration;
     if (options.stalledInterval !== undefined) locks.stalledInterval = options.stalledInterval;
-    return createWorker(name, deps, connection, options.prefix, concurrency, locks);
+    return createWorker(
+      name,
+      deps,
+      connection,
+      options.prefix,
+      concurrency,
+      locks,
+      threads?.processorFor(name),
+    );
   });
   return {
+    threads,
     async close() {
       // Waits for jobs in progress to finish; new ones stay in Redis for the next worker.
       await Promise.all(workers.map((w) => w.close()));
+      await threads?.close();
       await producers.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },

@@ -7,6 +7,11 @@ import type { Enqueue } from "../queues";
 /** What jobs need from the outside world; tests pass their own database and SMTP receiver. */
 export interface JobDeps {
   db: Db;
+  /**
+   * The URL that opens `db` again (DATABASE_URL): long jobs run in threads with their own connection
+   * (workers/job-threads.ts). Without it, or for an in-memory SQLite database, they run in the main thread.
+   */
+  databaseUrl?: string;
   mailer: Mailer;
   now: () => Date;
   /**
@@ -28,6 +33,7 @@ let defaults: JobDeps | undefined;
 export function defaultDeps(): JobDeps {
   defaults ??= {
     db: db(),
+    databaseUrl: env().DATABASE_URL,
     mailer: createMailer({ smtpUrl: env().SMTP_URL, from: env().MAIL_FROM, outboxDir: env().OUTBOX_DIR }),
     now: () => new Date(),
   };
