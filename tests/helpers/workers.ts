@@ -159,7 +159,8 @@ async function main(): Promise<void> {
   const running = await startWorkers({
     redisUrl: required("REDIS_URL"),
     prefix: required("REDIS_PREFIX"),
-    deps: { db, mailer, now: () => new Date() },
+    // Long jobs in threads on their own connection, as in `npm run worker`.
+    deps: { db, databaseUrl: required("DATABASE_URL"), mailer, now: () => new Date() },
     concurrency: { "send-email": numberFrom("WORKER_SEND_EMAIL_CONCURRENCY") },
     lockDuration: numberFrom("WORKER_LOCK_MS"),
     stalledInterval: numberFrom("WORKER_STALLED_MS"),
