@@ -18,7 +18,8 @@ import { createMailer } from "../../emails/transport";
 import { startWorkers, type RunningWorkers } from "../../workers/index";
 import { THREAD_CRASH_ENV } from "../../workers/job-threads";
 import type { JobDeps } from "../../workers/jobs/deps";
-import type { JobName } from "../../workers/queues";
+import { tallyCloseJobId, type JobName } from "../../workers/queues";
+import { instanceId } from "../../db/instance";
 import { NOW as BENCH_NOW, shape } from "../bench/fraud";
 import { load } from "../bench/tally";
 import { makeEdition, makeProject, makeUser } from "../fixtures/contest";
@@ -255,7 +256,7 @@ describe.each(DIALECTS)("long jobs in worker threads on %s", (dialect) => {
     await add("live-tally", "live-once", 1, 0);
     await completed("live-tally", "live-once", 60_000);
     // The enqueue asked by the thread went through this process's producer.
-    await completed("official-tally", `tally-close-${edition.id}`, 60_000);
+    await completed("official-tally", tallyCloseJobId(await instanceId(t.db), edition.id), 60_000);
     const run = await t.db
       .selectFrom("tally_runs")
       .selectAll()
