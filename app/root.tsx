@@ -43,7 +43,7 @@ export const headers: HeadersFunction = ({ errorHeaders }) => {
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const current = await getSessionUser(request);
-  const { token, setCookie } = csrfToken(request);
+  const { token, setCookie } = csrfToken(request, current?.sessionId ?? null);
   return json(
     {
       csrf: token,

@@ -16,11 +16,31 @@ import { db } from "./utils/db.server";
 import { env } from "./utils/env.server";
 import { log } from "./utils/log.server";
 import { MAX_FORM_BYTES, isSameOrigin } from "./utils/csrf.server";
-import { closeRedis, initRedis, redisMode } from "./utils/redis.server";
+import { closeRedis, initRedis, redisHealth } from "./utils/redis.server";
 import { errorPage } from "./utils/error-page.server";
 import { isVoteRequest, voteHandler } from "./http/vote.server";
 import { clientIp } from "./utils/request.server";
 import { createDrainableServer, stopOnSignals } from "./utils/shutdown.server";
+import { sessionTokenFromHeader } from "./utils/session.server";
+
+/** Static files are the same for everyone: they keep their own Cache-Control even for signed-in people. */
+function markStatic(res: express.Response): void {
+  res.locals.staticFile = true;
+  res.removeHeader("Cache-Control"); // serve-static sets its own only when none is set yet
+}
+
+/**
+ * Sends `Cache-Control: no-store` whatever a later handler sets (a route's own caching, Remix's headers):
+ * the header is set again just before the head is written.
+ */
+function forceNoStore(res: express.Response): void {
+  res.setHeader("Cache-Control", "no-store");
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: express.Response, ...args: unknown[]) {
+    if (!res.locals.staticFile && !res.headersSent) res.setHeader("Cache-Control", "no-store");
+    return Reflect.apply(writeHead, this, args);
+  };
+}
 
 /** Builds the express app around a Remix server build: security headers, compression, limits, health. */
 export function createApp(build: ServerBuild): Express {
@@ -29,6 +49,12 @@ export function createApp(build: ServerBuild): Express {
 
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
+    next();
+  });
+  // Whatever answers a request that carries a session (page, data, redirect, error) is not stored by browsers
+  // or proxies (ASVS 14.3.2); only static files keep their own caching.
+  app.use((req, res, next) => {
+    if (sessionTokenFromHeader(req.headers.cookie) !== null) forceNoStore(res);
     next();
   });
   app.use(
@@ -62,7 +88,9 @@ export function createApp(build: ServerBuild): Express {
     res.set("Cache-Control", "no-store");
     try {
       await db().selectFrom("categories").select("id").limit(1).execute();
-      res.json({ ok: true, db: "up", redis: redisMode().mode });
+      // Redis is not the system of record: "degraded" (breaker open, or no answer to a PING within 500 ms)
+      // still answers 200, as the app keeps working without it.
+      res.json({ ok: true, db: "up", redis: await redisHealth() });
     } catch {
       res.status(503).json({ ok: false, db: "down" });
     }
@@ -72,14 +100,20 @@ export function createApp(build: ServerBuild): Express {
   app.use((req, res, next) => {
     if (req.method === "GET" || req.method === "HEAD") return next();
     const length = Number(req.headers["content-length"] ?? "0");
+    // The refused body is not read: the connection is closed after the answer instead.
     if (req.headers["transfer-encoding"] && !req.headers["content-length"]) {
       return void res
         .status(411)
+        .set("Connection", "close")
         .type("html")
         .send(errorPage(411, "Please send the form again from the page."));
     }
     if (!Number.isFinite(length) || length > MAX_FORM_BYTES) {
-      return void res.status(413).type("html").send(errorPage(413, "The form is too large."));
+      return void res
+        .status(413)
+        .set("Connection", "close")
+        .type("html")
+        .send(errorPage(413, "The form is too large."));
     }
     next();
   });
@@ -96,8 +130,11 @@ export function createApp(build: ServerBuild): Express {
     next();
   });
 
-  app.use("/build", express.static("build/public/build", { immutable: true, maxAge: "1y" }));
-  app.use(express.static("build/public", { maxAge: "1h" }));
+  app.use(
+    "/build",
+    express.static("build/public/build", { immutable: true, maxAge: "1y", setHeaders: markStatic }),
+  );
+  app.use(express.static("build/public", { maxAge: "1h", setHeaders: markStatic }));
 
   app.all(
     "*",

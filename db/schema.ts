@@ -27,6 +27,14 @@ export interface UserRolesTable {
   created_at: Timestamp;
 }
 
+/** A role an organiser withdrew: self-service paths may not grant it again while the row exists. */
+export interface RoleRevocationsTable {
+  user_id: number;
+  role: Role;
+  revoked_by: number | null;
+  revoked_at: Timestamp;
+}
+
 export interface SessionsTable {
   /** SHA-256 of the cookie token: a database leak does not hand out live sessions. */
   id: string;
@@ -352,6 +360,7 @@ export interface AppMetaTable {
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
+  role_revocations: RoleRevocationsTable;
   sessions: SessionsTable;
   tokens: TokensTable;
   categories: CategoriesTable;

@@ -5,8 +5,9 @@ import { log } from "../app/utils/log.server";
 import { workerConnectionOptions } from "../app/utils/redis.server";
 import { within } from "../app/utils/shutdown.server";
 import { defaultDeps, RetryLaterError, type JobDeps } from "./jobs/deps";
-import { processorFor } from "./jobs/index";
-import { findJobIn } from "./jobs/successor";
+import { processorFor, type Processor } from "./jobs/index";
+import { findJobIn, jobToAdd } from "./jobs/successor";
+import { createJobThreads, type JobThreads } from "./job-threads";
 import {
   createQueues,
   JOB_NAMES,
@@ -27,6 +28,8 @@ export interface RunningWorkers {
    * mail still queued).
    */
   closeWithin(timeoutMs: number): Promise<boolean>;
+  /** The threads of the long jobs, when they run in threads. */
+  threads?: JobThreads;
 }
 
 /**
@@ -48,7 +51,7 @@ export const STALL_DEFAULTS: Required<StallOptions> = { lockDuration: 30_000, st
 /**
  * One BullMQ worker for queue `name`: checks the payload, runs the processor, tells it about the last attempt.
  * A processor that throws RetryLaterError (an outbox row another attempt holds) has its job delayed until the
- * time it names, without spending an attempt.
+ * time it names, without spending an attempt. `run` is the processor (in a job thread for long jobs).
  */
 function createWorker<N extends JobName>(
   name: N,
@@ -57,9 +60,9 @@ function createWorker<N extends JobName>(
   prefix: string,
   concurrency: number,
   locks: StallOptions,
+  run: Processor<N> = processorFor(name),
 ) {
   const schema = PAYLOAD_SCHEMAS[name];
-  const run = processorFor(name);
   const worker = new Worker<JobPayloads[N]>(
     name,
     async (job, token) => {
@@ -87,7 +90,9 @@ function createWorker<N extends JobName>(
 
 /**
  * Starts one BullMQ worker per queue against `redisUrl` and `prefix`; `deps` lets tests use their own database
- * and SMTP. Follow-up jobs (the sweeper's re-enqueues) go to the same Redis and prefix.
+ * and SMTP. Follow-up jobs (the sweeper's re-enqueues) go to the same Redis and prefix. Long jobs (fraud
+ * detection, tallies) run in worker threads on their own connection to `deps.databaseUrl`, unless `threads`
+ * is false or that URL is unknown (see workers/job-threads.ts).
  */
 export async function startWorkers(
   options: {
@@ -95,15 +100,24 @@ export async function startWorkers(
     prefix: string;
     deps?: JobDeps;
     concurrency?: Partial<Record<JobName, number>>;
+    threads?: boolean;
   } & StallOptions,
 ): Promise<RunningWorkers> {
   const producers = createQueues({ redisUrl: options.redisUrl, prefix: options.prefix });
   const base = options.deps ?? defaultDeps();
-  const deps: JobDeps = {
-    ...base,
-    enqueue: base.enqueue ?? producers.add,
-    findJob: base.findJob ?? findJobIn(producers),
-  };
+  const enqueue = base.enqueue ?? producers.add;
+  const deps: JobDeps = { ...base, enqueue, findJob: base.findJob ?? findJobIn(producers) };
+  const threads: JobThreads | undefined =
+    options.threads !== false && deps.databaseUrl
+      ? createJobThreads({
+          databaseUrl: deps.databaseUrl,
+          // A thread has no view of the queue: its follow-up jobs get their successor id here (jobToAdd).
+          enqueue: async (name, data, jobId) => {
+            const id = await jobToAdd(deps, name, jobId, deps.now().getTime());
+            if (id !== null) await enqueue(name, data, id);
+          },
+        })
+      : undefined;
   // BullMQ leaves connections it was given open on close(); we keep them to quit them ourselves.
   const connections: Redis[] = [];
   const workers = JOB_NAMES.map((name) => {
@@ -115,12 +129,22 @@ export async function startWorkers(
       lockDuration: options.lockDuration ?? STALL_DEFAULTS.lockDuration,
       stalledInterval: options.stalledInterval ?? STALL_DEFAULTS.stalledInterval,
     };
-    return createWorker(name, deps, connection, options.prefix, concurrency, locks);
+    return createWorker(
+      name,
+      deps,
+      connection,
+      options.prefix,
+      concurrency,
+      locks,
+      threads?.processorFor(name),
+    );
   });
   return {
+    threads,
     async close() {
       // Waits for jobs in progress to finish; new ones stay in Redis for the next worker.
       await Promise.all(workers.map((w) => w.close()));
+      await threads?.close();
       await producers.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
@@ -131,6 +155,8 @@ export async function startWorkers(
       // A slice of the bound is kept for closing the connections.
       const reserve = Math.min(500, timeoutMs / 5);
       const finished = await within("workers (jobs in progress)", left() - reserve, () => closing);
+      // An idle thread closes its connection (up to a second); a busy one is stopped: its job is retried.
+      await within("job threads", left(), () => threads?.close() ?? Promise.resolve());
       const closed = await within("job producers", left(), () => producers.close());
       const quit = await Promise.all(
         connections.map((c) => (finished ? within("worker connection", left(), () => c.quit()) : false)),

@@ -3,7 +3,15 @@ import { Redis } from "ioredis";
 import { z } from "zod";
 import { env } from "../app/utils/env.server";
 import { log } from "../app/utils/log.server";
-import { redisMode } from "../app/utils/redis.server";
+import {
+  redisDegraded,
+  redisFailed,
+  redisMode,
+  requestPathRedisOptions,
+  resetRedisBreaker,
+  unwatchRedis,
+  watchRedis,
+} from "../app/utils/redis.server";
 
 /**
  * Queue names and payloads. Payloads carry ids only — never personal data or secrets; the job reads the
@@ -106,8 +114,10 @@ export interface JobQueues {
   queue(name: JobName): Queue;
   /** Resolves once Redis answers; rejects after `timeoutMs` (BullMQ itself would wait for ever). */
   ready(timeoutMs?: number): Promise<void>;
-  /** Adds a job (deterministic id); throws when Redis does not answer. */
+  /** Adds a job (deterministic id); throws when Redis does not answer within its command timeout. */
   add: Enqueue;
+  /** Resolves when Redis answers a PING on the producer connection (the breaker's probe). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,11 +125,12 @@ export interface JobQueues {
 const READY_TIMEOUT_MS = 2000;
 
 /**
- * Producer queues on their own connection, which fails fast when Redis is down: no offline queue, and a bounded
- * wait for the connection (BullMQ waits for a connection to be ready for as long as it takes).
+ * Producer queues on their own connection, which fails fast when Redis is down or frozen: no offline queue, a
+ * command timeout, and a bounded wait for the connection (BullMQ waits for a connection to be ready for as
+ * long as it takes).
  */
 export function createQueues(options: { redisUrl: string; prefix: string }): JobQueues {
-  const connection = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const connection = new Redis(options.redisUrl, requestPathRedisOptions());
   connection.on("error", (e) => log.warn(`redis (queues): ${e.message}`));
   const queues = new Map<JobName, Queue>();
   const queue = (name: JobName): Queue => {
@@ -152,7 +163,21 @@ export function createQueues(options: { redisUrl: string; prefix: string }): Job
       checkJobId(jobId);
       const payload = PAYLOAD_SCHEMAS[name].parse(data);
       await ready();
-      await queue(name).add(name, payload, { jobId });
+      const q = queue(name);
+      try {
+        await q.add(name, payload, { jobId });
+      } catch (e) {
+        // A Queue whose start-up (BullMQ's INFO) timed out stays broken for good: make a fresh one next time.
+        q.waitUntilReady().catch(() => {
+          if (queues.get(name) !== q) return;
+          queues.delete(name);
+          q.close().catch(() => {});
+        });
+        throw e;
+      }
+    },
+    async ping() {
+      await connection.ping();
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
@@ -173,8 +198,10 @@ export function processQueues(): JobQueues {
   holder.__wsisQueues ??= new Map();
   let queues = holder.__wsisQueues.get(key);
   if (!queues) {
-    queues = createQueues({ redisUrl: mode.url, prefix });
-    holder.__wsisQueues.set(key, queues);
+    const created = createQueues({ redisUrl: mode.url, prefix });
+    holder.__wsisQueues.set(key, created);
+    watchRedis(`job queues ${key}`, () => created.ping());
+    queues = created;
   }
   return queues;
 }
@@ -185,35 +212,96 @@ export function queueFor(name: JobName): Queue {
 }
 
 /**
+ * How long a request waits for its after-commit enqueues before answering. Adds still running carry on in
+ * the background (each bounded by the command timeout); a lost add is harmless, as the row stays queued.
+ */
+export const ENQUEUE_WAIT_MS = 300;
+
+/** Waits for `work` at most `ms`; `work` carries on after that (it must handle its own errors). */
+function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const lapse = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work, lapse]).finally(() => clearTimeout(timer));
+}
+
+/** Jobs that sweep-outbox enqueues again when their add is lost (their outbox row stays queued). */
+const SWEPT: ReadonlySet<JobName> = new Set(["send-email"]);
+
+/**
+ * One add on the process's producer; never throws. While the Redis breaker is open, swept jobs are left to
+ * the sweeper (the breaker's warning says so once); any other job is still tried (bounded by the timeout).
+ */
+async function addQuietly<N extends JobName>(name: N, data: JobPayloads[N], jobId: string): Promise<void> {
+  const swept = SWEPT.has(name);
+  if (swept && redisDegraded()) {
+    log.debug(`Redis degraded: ${name} left to the sweeper`, { jobId });
+    return;
+  }
+  let queues: JobQueues | undefined;
+  try {
+    queues = processQueues();
+    await queues.add(name, data, jobId);
+  } catch (e) {
+    if (e instanceof z.ZodError) {
+      log.warn(`could not enqueue ${name}: invalid payload`, { jobId, error: e.message });
+      return;
+    }
+    // An add cut short by closeQueues() (shutdown, tests) says nothing about Redis.
+    if (queues && [...(holder.__wsisQueues?.values() ?? [])].includes(queues)) redisFailed("job enqueue", e);
+    if (swept) log.debug(`could not enqueue ${name}; the sweeper will retry`, { jobId, error: String(e) });
+    else log.warn(`could not enqueue ${name}`, { jobId, error: String(e) });
+  }
+}
+
+/**
  * Enqueues a job with a deterministic id (a second enqueue of the same id is a no-op). In inline mode
  * (development without Redis) the job runs in this process right after the current request.
- * Never throws for Redis trouble: the database row that caused the job stays, and the sweeper re-enqueues it.
+ * Never throws for Redis trouble and never holds the caller longer than ENQUEUE_WAIT_MS: the database row that
+ * caused the job stays, and the sweeper re-enqueues it if the add is lost.
  */
 export async function enqueue<N extends JobName>(
   name: N,
   data: JobPayloads[N],
   jobId: string,
 ): Promise<void> {
-  checkJobId(jobId);
-  const mode = redisMode();
-  if (mode.mode === "inline") {
-    setImmediate(() => {
-      import("./jobs/index")
-        .then(({ runInline }) => runInline(name, data))
-        .catch((e: unknown) => log.error(`inline job ${name} failed`, { jobId, error: String(e) }));
-    });
-    return;
-  }
-  try {
-    await processQueues().add(name, data, jobId);
-  } catch (e) {
-    log.warn(`could not enqueue ${name}; the sweeper will retry`, { jobId, error: String(e) });
-  }
+  await enqueueEach(name, [{ data, jobId }]);
 }
 
-/** Closes the process's producer queues and their connections. */
+/**
+ * Enqueues several jobs of one queue, one after the other, waiting at most ENQUEUE_WAIT_MS in all: the rest
+ * are added in the background (emails are skipped while the Redis breaker is open: the sweeper re-enqueues
+ * them).
+ */
+export async function enqueueEach<N extends JobName>(
+  name: N,
+  jobs: ReadonlyArray<{ data: JobPayloads[N]; jobId: string }>,
+): Promise<void> {
+  for (const job of jobs) checkJobId(job.jobId);
+  const mode = redisMode();
+  if (mode.mode === "inline") {
+    for (const { data, jobId } of jobs) {
+      setImmediate(() => {
+        import("./jobs/index")
+          .then(({ runInline }) => runInline(name, data))
+          .catch((e: unknown) => log.error(`inline job ${name} failed`, { jobId, error: String(e) }));
+      });
+    }
+    return;
+  }
+  const all = (async () => {
+    for (const { data, jobId } of jobs) await addQuietly(name, data, jobId);
+  })();
+  await waitAtMost(all, ENQUEUE_WAIT_MS);
+}
+
+/** Closes the process's producer queues and their connections, and forgets the Redis breaker's state. */
 export async function closeQueues(): Promise<void> {
   const all = holder.__wsisQueues;
   holder.__wsisQueues = undefined;
-  if (all) await Promise.all([...all.values()].map((q) => q.close()));
+  if (!all) return;
+  for (const key of all.keys()) unwatchRedis(`job queues ${key}`);
+  resetRedisBreaker();
+  await Promise.all([...all.values()].map((q) => q.close()));
 }

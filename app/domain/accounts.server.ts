@@ -291,19 +291,20 @@ export async function requestEmailChange(
     return { ok: false, errors: { email: "This is already the email address of your account." } };
   }
   const owner = await findUserByEmail(newEmail, database);
-  if (owner) {
-    // Same answer as for a free address; the owner of the address is told instead.
-    const id = await queueEmail(database, {
-      key: `email_in_use:${owner.id}:${hourBucket(input.now)}`,
-      kind: "email_in_use",
-      to: owner.email,
-      content: emailInUseNotice({ name: owner.name }),
-      now: input.now,
-    });
-    return { ok: true, outbox: ids(id) };
-  }
+  // The answer, and what the account page shows afterwards (the pending address), are the same whether or not
+  // the address has an account, so the form cannot be used to find out. Only the mail differs: a taken
+  // address gets a notice to its owner, never a link, so the change cannot complete.
   const id = await database.transaction().execute(async (trx) => {
     await trx.updateTable("users").set({ pending_email: newEmail }).where("id", "=", user.id).execute();
+    if (owner) {
+      return queueEmail(trx, {
+        key: `email_in_use:${owner.id}:${hourBucket(input.now)}`,
+        kind: "email_in_use",
+        to: owner.email,
+        content: emailInUseNotice({ name: owner.name }),
+        now: input.now,
+      });
+    }
     const issued = await issueToken(trx, {
       userId: user.id,
       kind: "change_email",
@@ -327,7 +328,9 @@ export async function requestEmailChange(
 
 /**
  * Completes a change of email with a change_email token: the new address becomes the account's (and counts
- * as confirmed), and the old address is told. Refused when another account took the address meanwhile.
+ * as confirmed), and the old address is told. Refused, writing nothing, when another account took the address
+ * meanwhile (the unique address decides, so two accounts never share one); only the holder of the link,
+ * who reads that mailbox, learns it.
  */
 export async function confirmEmailChange(
   input: { token: string; now: Date },

@@ -9,7 +9,7 @@ import { hashToken, newToken } from "../utils/session.server";
 import { audit } from "./audit.server";
 import { canonicalEmail } from "./email";
 import { queueEmail } from "./outbox.server";
-import { grantRole } from "./users.server";
+import { grantRoleUnlessRevoked, isRoleRevoked, type RoleGrantRefusal } from "./users.server";
 
 /** How long an invitation link stays valid. */
 export const INVITATION_DAYS = 7;
@@ -89,12 +89,20 @@ function columnsOf(input: OrganisationInput) {
   };
 }
 
+/** A refusal with field errors (shown beside the fields), or with a `refusal` code for the whole form. */
 export type OrganisationResult =
-  { ok: true; organisation: Organisation } | { ok: false; errors: FieldErrors };
+  { ok: true; organisation: Organisation } | { ok: false; errors: FieldErrors; refusal?: RoleGrantRefusal };
+
+/** Status and words for a refused self-service grant of the submitter role, shown next to the form. */
+export const ROLE_REVOKED_STATUS = 403;
+export const ROLE_REVOKED_MESSAGE =
+  "An organiser has withdrawn your submitter role, so you cannot create or join an organisation yourself. " +
+  "If you think this is a mistake, write to the organisers of the WSIS Prizes.";
 
 /**
  * Creates an organisation for a signed-in user with a verified email (403 otherwise). The creator becomes its
- * first member and is granted the submitter role. `values` are raw form values or the route's parsed ones
+ * first member and is granted the submitter role — refused ("role_revoked", nothing written) while an
+ * organiser's revocation of that role stands. `values` are raw form values or the route's parsed ones
  * (the schema is idempotent): they are validated here, and invalid ones write nothing.
  */
 export async function createOrganisation(
@@ -112,10 +120,11 @@ export async function createOrganisation(
     throw forbidden("Confirm your email address before creating an organisation: use the link we sent you.");
   }
   const now = input.now.toISOString();
-  // The role first: grantRole has its own transaction, and a role without an organisation is harmless while
-  // an organisation whose only member cannot manage it is not.
-  await grantRole(input.userId, "submitter", input.userId, input.now, database);
-  const organisation = await database.transaction().execute(async (trx) => {
+  // The role and the organisation commit together: an organisation whose only member cannot manage it would
+  // be stuck.
+  return database.transaction().execute(async (trx): Promise<OrganisationResult> => {
+    const granted = await grantRoleUnlessRevoked(input.userId, "submitter", input.now, trx);
+    if (!granted.ok) return { ok: false, errors: {}, refusal: granted.refusal };
     const created = await trx
       .insertInto("organisations")
       .values({ ...columnsOf(parsed.data), created_by: input.userId, created_at: now })
@@ -133,9 +142,8 @@ export async function createOrganisation(
       after: profileOf(created),
       now: input.now,
     });
-    return created;
+    return { ok: true, organisation: created };
   });
-  return { ok: true, organisation };
 }
 
 /** Updates the profile of an organisation the user is a member of (404 otherwise); audit-logged. */
@@ -321,7 +329,8 @@ export async function inviteMember(
 }
 
 /** Why an invitation cannot be accepted, or "valid". */
-export type InvitationState = "valid" | "used" | "expired" | "wrong_account" | "unverified";
+export type InvitationState =
+  "valid" | "used" | "expired" | "wrong_account" | "unverified" | RoleGrantRefusal;
 
 /** The HTTP status that goes with each refusal. */
 export const INVITATION_STATUS: Readonly<Record<Exclude<InvitationState, "valid">, number>> = {
@@ -329,6 +338,7 @@ export const INVITATION_STATUS: Readonly<Record<Exclude<InvitationState, "valid"
   expired: 410,
   wrong_account: 403,
   unverified: 403,
+  role_revoked: ROLE_REVOKED_STATUS,
 };
 
 /** Readable explanations of each refusal. */
@@ -339,6 +349,7 @@ export const INVITATION_MESSAGES: Readonly<Record<Exclude<InvitationState, "vali
     "This invitation was sent to another email address. Sign out, then sign in with the account of the invited address (or register with it).",
   unverified:
     "Confirm your email address first (use the link we sent you when you registered), then open this invitation again.",
+  role_revoked: ROLE_REVOKED_MESSAGE,
 };
 
 export interface InvitationView {
@@ -382,6 +393,7 @@ export async function viewInvitation(
   else if (new Date(row.expires_at).getTime() <= input.now.getTime()) state = "expired";
   else if (!user || user.email_canonical !== row.email_canonical) state = "wrong_account";
   else if (user.email_verified_at === null) state = "unverified";
+  else if (await isRoleRevoked(input.userId, "submitter", database)) state = "role_revoked";
   return {
     state,
     organisationId: row.organisation_id,
@@ -397,8 +409,8 @@ export type AcceptResult =
 
 /**
  * Accepts an invitation for the signed-in user: the invited (canonical) address must be theirs and
- * verified, the invitation unused and unexpired at `now`. Then the user becomes a member and a submitter.
- * Any refusal writes nothing.
+ * verified, the invitation unused and unexpired at `now`, and no organiser's revocation of their submitter
+ * role standing. Then the user becomes a member and a submitter. Any refusal writes nothing.
  */
 export async function acceptInvitation(
   input: { token: string; userId: number; now: Date },
@@ -407,36 +419,45 @@ export async function acceptInvitation(
   const view = await viewInvitation(input, database);
   if (!view) return { ok: false, state: "not_found" };
   if (view.state !== "valid") return { ok: false, state: view.state };
-  await grantRole(input.userId, "submitter", input.userId, input.now, database);
   const now = input.now.toISOString();
-  const accepted = await database.transaction().execute(async (trx) => {
-    // The conditions again, in the update itself: of two concurrent accepts only one marks it used.
-    const marked = await trx
-      .updateTable("organisation_invitations")
-      .set({ accepted_at: now })
-      .where("token_hash", "=", hashToken(input.token))
-      .where("accepted_at", "is", null)
-      .where("expires_at", ">", now)
-      .returning(["id"])
-      .executeTakeFirst();
-    if (!marked) return false;
-    await trx
-      .insertInto("organisation_members")
-      .values({ organisation_id: view.organisationId, user_id: input.userId, created_at: now })
-      .onConflict((oc) => oc.columns(["organisation_id", "user_id"]).doNothing())
-      .execute();
-    await audit(trx, {
-      actorUserId: input.userId,
-      action: "organisation.member.add",
-      entity: "organisation",
-      entityId: view.organisationId,
-      after: { user_id: input.userId, invitation_id: marked.id },
-      now: input.now,
+  return database
+    .transaction()
+    .execute(async (trx): Promise<AcceptResult> => {
+      const granted = await grantRoleUnlessRevoked(input.userId, "submitter", input.now, trx);
+      if (!granted.ok) return { ok: false, state: granted.refusal };
+      // The conditions again, in the update itself: of two concurrent accepts only one marks it used.
+      const marked = await trx
+        .updateTable("organisation_invitations")
+        .set({ accepted_at: now })
+        .where("token_hash", "=", hashToken(input.token))
+        .where("accepted_at", "is", null)
+        .where("expires_at", ">", now)
+        .returning(["id"])
+        .executeTakeFirst();
+      if (!marked) throw new InvitationTaken();
+      await trx
+        .insertInto("organisation_members")
+        .values({ organisation_id: view.organisationId, user_id: input.userId, created_at: now })
+        .onConflict((oc) => oc.columns(["organisation_id", "user_id"]).doNothing())
+        .execute();
+      await audit(trx, {
+        actorUserId: input.userId,
+        action: "organisation.member.add",
+        entity: "organisation",
+        entityId: view.organisationId,
+        after: { user_id: input.userId, invitation_id: marked.id },
+        now: input.now,
+      });
+      return { ok: true, organisationId: view.organisationId };
+    })
+    .catch((e: unknown) => {
+      if (e instanceof InvitationTaken) return { ok: false, state: "used" };
+      throw e;
     });
-    return true;
-  });
-  return accepted ? { ok: true, organisationId: view.organisationId } : { ok: false, state: "used" };
 }
+
+/** Thrown to roll back the role granted in the same transaction when another accept won the invitation. */
+class InvitationTaken extends Error {}
 
 export type RemoveResult = { ok: true; self: boolean } | { ok: false; status: number; error: string };
 

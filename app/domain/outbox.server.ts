@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { instanceId } from "../../db/instance";
 import type { Database } from "../../db/schema";
 import type { EmailContent } from "../../emails/layout";
-import { emailJobId, enqueue } from "../../workers/queues";
+import { emailJobId, enqueueEach } from "../../workers/queues";
 import { db } from "../utils/db.server";
 import { log } from "../utils/log.server";
 
@@ -52,8 +52,8 @@ export async function queueEmail(trx: DbOrTrx, input: QueuedEmail): Promise<numb
 
 /**
  * Enqueues delivery jobs for committed outbox rows of `database` (job id = database instance id and outbox id,
- * so never twice). A row whose enqueue is lost, or whose job id BullMQ already keeps as finished (a database
- * restored from a backup), is picked up by the sweeper.
+ * so never twice), holding the request at most ENQUEUE_WAIT_MS. A row whose enqueue is lost, or whose job id
+ * BullMQ already keeps as finished (a database restored from a backup), is picked up by the sweeper.
  */
 export async function dispatchOutbox(ids: ReadonlyArray<number | null>, database: Db = db()): Promise<void> {
   if (ids.every((id) => id === null)) return;
@@ -64,6 +64,8 @@ export async function dispatchOutbox(ids: ReadonlyArray<number | null>, database
     log.warn("could not read the database instance id; the sweeper will enqueue", { error: String(e) });
     return;
   }
-  for (const id of ids)
-    if (id !== null) await enqueue("send-email", { outboxId: id }, emailJobId(instance, id));
+  const jobs = ids.flatMap((id) =>
+    id === null ? [] : [{ data: { outboxId: id }, jobId: emailJobId(instance, id) }],
+  );
+  await enqueueEach("send-email", jobs);
 }

@@ -15,7 +15,7 @@ import type { Db } from "../../db/client";
 import type { AwardKind, Edition, ItuRegion, StakeholderType } from "../../db/schema";
 import { awardNotification } from "../../emails/templates/award";
 import { instanceId } from "../../db/instance";
-import { emailJobId, enqueue, retryEmailJobId } from "../../workers/queues";
+import { emailJobId, enqueueEach, retryEmailJobId } from "../../workers/queues";
 import { REGION_LABELS, STAKEHOLDER_LABELS } from "../schemas/catalogue";
 import { db } from "../utils/db.server";
 import { env } from "../utils/env.server";
@@ -55,7 +55,10 @@ export interface EmailJob {
 export type DispatchJobs = (jobs: readonly EmailJob[]) => Promise<void>;
 
 async function defaultDispatch(jobs: readonly EmailJob[]): Promise<void> {
-  for (const job of jobs) await enqueue("send-email", { outboxId: job.outboxId }, job.jobId);
+  await enqueueEach(
+    "send-email",
+    jobs.map((job) => ({ data: { outboxId: job.outboxId }, jobId: job.jobId })),
+  );
 }
 
 // ------------------------------------------------------------------------------------------ readiness --

@@ -84,6 +84,9 @@ export async function recordTally(
   hooks: TallyHooks = {},
 ): Promise<TallyRunSummary> {
   return database.transaction().execute(async (trx) => {
+    // SQLite: take the write lock before counting. A transaction that reads, then writes, fails with
+    // SQLITE_BUSY_SNAPSHOT when another connection (the live-tally thread, a web process) committed in between.
+    if (dialectOf(trx) === "sqlite") await sql`delete from tally_runs where 0`.execute(trx);
     if (input.trigger === "close") {
       const existing = await trx
         .selectFrom("tally_runs")

@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client";
-import { isUniqueViolation } from "../../db/client";
+import { dialectOf, isUniqueViolation } from "../../db/client";
 import { ROLES, type Role, type User } from "../../db/schema";
 import { db } from "../utils/db.server";
 import { hashPassword } from "../utils/password.server";
@@ -55,7 +55,42 @@ export async function createUser(
   }
 }
 
-/** Grants a role (no-op if held); audit-logged. */
+/**
+ * Locks the user's row on PostgreSQL for the rest of the transaction, so a revocation and a self-service grant
+ * of the same user are never interleaved (SQLite has one writer at a time anyway).
+ */
+async function lockUser(trx: Db, userId: number): Promise<void> {
+  if (dialectOf(trx) !== "postgres") return;
+  await trx.selectFrom("users").select("id").where("id", "=", userId).forUpdate().executeTakeFirst();
+}
+
+async function insertRole(trx: Db, userId: number, role: Role, actorUserId: number | null, now: Date) {
+  const inserted = await trx
+    .insertInto("user_roles")
+    .values({ user_id: userId, role, granted_by: actorUserId, created_at: now.toISOString() })
+    .onConflict((oc) => oc.columns(["user_id", "role"]).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+    await audit(trx, {
+      actorUserId,
+      action: "role.grant",
+      entity: "user",
+      entityId: userId,
+      after: { role },
+      now,
+    });
+  }
+}
+
+/** Runs `work` in the caller's transaction when given one, else in a new one. */
+function inTransaction<T>(database: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return database.isTransaction ? work(database) : database.transaction().execute(work);
+}
+
+/**
+ * Grants a role on someone's decision (an organiser, the operator CLI): no-op if held, audit-logged. It also
+ * lifts a standing revocation of that role, since the decision is explicit.
+ */
 export async function grantRole(
   userId: number,
   role: Role,
@@ -64,28 +99,51 @@ export async function grantRole(
   database: Db = db(),
 ) {
   // Reuses the caller's transaction when given one, so the grant commits (or not) with the caller's change.
-  const run = async (trx: Db) => {
-    const inserted = await trx
-      .insertInto("user_roles")
-      .values({ user_id: userId, role, granted_by: actorUserId, created_at: now.toISOString() })
-      .onConflict((oc) => oc.columns(["user_id", "role"]).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
-      await audit(trx, {
-        actorUserId,
-        action: "role.grant",
-        entity: "user",
-        entityId: userId,
-        after: { role },
-        now,
-      });
-    }
-  };
-  if (database.isTransaction) await run(database);
-  else await database.transaction().execute(run);
+  await inTransaction(database, async (trx) => {
+    await lockUser(trx, userId);
+    await trx.deleteFrom("role_revocations").where("user_id", "=", userId).where("role", "=", role).execute();
+    await insertRole(trx, userId, role, actorUserId, now);
+  });
 }
 
-/** Revokes a role (no-op if not held); takes effect on the user's very next request; audit-logged. */
+/** Why a self-service path may not grant a role. */
+export type RoleGrantRefusal = "role_revoked";
+
+/**
+ * Grants a role that a self-service path gives automatically (creating an organisation, accepting an
+ * invitation make the person a submitter), the person being the actor. Refused while a revocation of that
+ * role stands: what an organiser withdrew does not come back by itself. Call it inside the transaction of the
+ * change it goes with, so a refusal writes nothing.
+ */
+export async function grantRoleUnlessRevoked(
+  userId: number,
+  role: Role,
+  now: Date,
+  database: Db,
+): Promise<{ ok: true } | { ok: false; refusal: RoleGrantRefusal }> {
+  return inTransaction(database, async (trx) => {
+    await lockUser(trx, userId);
+    if (await isRoleRevoked(userId, role, trx)) return { ok: false, refusal: "role_revoked" };
+    await insertRole(trx, userId, role, userId, now);
+    return { ok: true };
+  });
+}
+
+/** True while an organiser's revocation of `role` stands for this user. */
+export async function isRoleRevoked(userId: number, role: Role, database: Db = db()): Promise<boolean> {
+  const row = await database
+    .selectFrom("role_revocations")
+    .select("user_id")
+    .where("user_id", "=", userId)
+    .where("role", "=", role)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Revokes a role (no-op if not held); takes effect on the user's very next request; audit-logged. The
+ * revocation stands (self-service paths cannot grant the role again) until someone grants it explicitly.
+ */
 export async function revokeRole(
   userId: number,
   role: Role,
@@ -94,12 +152,22 @@ export async function revokeRole(
   database: Db = db(),
 ) {
   await database.transaction().execute(async (trx) => {
+    await lockUser(trx, userId);
     const deleted = await trx
       .deleteFrom("user_roles")
       .where("user_id", "=", userId)
       .where("role", "=", role)
       .executeTakeFirst();
     if (Number(deleted.numDeletedRows) > 0) {
+      await trx
+        .insertInto("role_revocations")
+        .values({ user_id: userId, role, revoked_by: actorUserId, revoked_at: now.toISOString() })
+        .onConflict((oc) =>
+          oc
+            .columns(["user_id", "role"])
+            .doUpdateSet({ revoked_by: actorUserId, revoked_at: now.toISOString() }),
+        )
+        .execute();
       await audit(trx, {
         actorUserId,
         action: "role.revoke",

@@ -51,28 +51,42 @@ class BodyError extends Error {
   }
 }
 
-/** The urlencoded body of a vote, or a BodyError (too large, not a form). */
+/**
+ * The urlencoded body of a vote, or a BodyError (too large, not a form). A body over the limit is not read
+ * further (announced by Content-Length, or found while reading a chunked one): the caller answers 413 and
+ * closes the connection, so a client cannot make us read megabytes.
+ */
 function readVoteBody(req: IncomingMessage): Promise<URLSearchParams> {
   return new Promise((resolve, reject) => {
     const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
     const length = Number(req.headers["content-length"] ?? "0");
-    if (!Number.isFinite(length) || length > MAX_VOTE_BYTES) {
-      req.resume();
-      return reject(new BodyError(413));
-    }
+    if (!Number.isFinite(length) || length > MAX_VOTE_BYTES) return reject(new BodyError(413));
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_VOTE_BYTES) chunks.push(chunk);
-    });
+      if (size <= MAX_VOTE_BYTES) return void chunks.push(chunk);
+      req.off("data", onData);
+      req.pause();
+      reject(new BodyError(413));
+    };
+    req.on("data", onData);
     req.on("error", reject);
     req.on("end", () => {
-      if (size > MAX_VOTE_BYTES) return reject(new BodyError(413));
       if (type !== "application/x-www-form-urlencoded") return reject(new BodyError(400));
       resolve(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
     });
   });
+}
+
+/** A body small enough is read to its end (the connection stays usable); anything else closes it. */
+function discardBody(req: IncomingMessage): Record<string, string> {
+  const length = req.headers["content-length"];
+  if (length !== undefined && Number(length) <= MAX_VOTE_BYTES && !req.headers["transfer-encoding"]) {
+    req.resume();
+    return {};
+  }
+  return { Connection: "close" };
 }
 
 /**
@@ -112,31 +126,33 @@ export function voteHandler(): (req: IncomingMessage, res: ServerResponse) => vo
 
     const answer = async () => {
       if (!isSameOrigin(header)) {
-        req.resume();
-        return refuse(403, "This vote was sent from another site and has been refused.");
+        return refuse(
+          403,
+          "This vote was sent from another site and has been refused.",
+          {},
+          discardBody(req),
+        );
       }
       let body: URLSearchParams;
       try {
         body = await readVoteBody(req);
       } catch (e) {
         if (!(e instanceof BodyError)) throw e;
-        return refuse(
-          e.status,
-          e.status === 413
-            ? "This vote is too large to be a vote."
-            : "This vote could not be understood. Go back to the project page and try again.",
-        );
+        if (e.status === 413)
+          return refuse(413, "This vote is too large to be a vote.", {}, { Connection: "close" });
+        return refuse(400, "This vote could not be understood. Go back to the project page and try again.");
       }
       const parsed = VoteForm.safeParse(Object.fromEntries(body));
-      if (!parsed.success || !csrfMatches(parsed.data[CSRF_FIELD], req.headers.cookie)) {
-        return parsed.success
-          ? refuse(
-              403,
-              "This form has expired or was not sent from this site. Reload the page and try again.",
-            )
-          : refuse(400, "This vote could not be understood. Go back to the project page and try again.");
+      if (!parsed.success) {
+        return refuse(400, "This vote could not be understood. Go back to the project page and try again.");
       }
       const current = await sessionUserFromToken(sessionTokenFromHeader(req.headers.cookie));
+      if (!csrfMatches(parsed.data[CSRF_FIELD], req.headers.cookie, current?.sessionId ?? null)) {
+        return refuse(
+          403,
+          "This form has expired or was not sent from this site. Reload the page and try again.",
+        );
+      }
       if (!current) {
         if (json) return refuse(401, "Please sign in to vote.");
         const back = safeRedirect(parsed.data.back, `/projects/${parsed.data.project}`);

@@ -4,7 +4,8 @@ import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { OrganisationForm, formValuesFrom } from "~/components/organisation-form";
 import { Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { listCountries } from "~/domain/countries";
-import { createOrganisation } from "~/domain/organisations.server";
+import { ROLE_REVOKED_MESSAGE, ROLE_REVOKED_STATUS, createOrganisation } from "~/domain/organisations.server";
+import { isRoleRevoked } from "~/domain/users.server";
 import { OrganisationSchema } from "~/schemas/organisation";
 import { readForm } from "~/utils/csrf.server";
 import { requireUser } from "~/utils/session.server";
@@ -13,8 +14,10 @@ export const meta: MetaFunction = () => [{ title: "Create an organisation — WS
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user } = await requireUser(request);
+  const revoked = await isRoleRevoked(user.id, "submitter");
   return json({
     verified: user.email_verified_at !== null,
+    refusal: revoked ? ROLE_REVOKED_MESSAGE : null,
     countries: listCountries(),
     contact: { name: user.name, email: user.email },
   });
@@ -39,13 +42,28 @@ export async function action({ request }: ActionFunctionArgs) {
     return json({ errors, values: formValuesFrom(posted) }, { status: 400 });
   }
   const result = await createOrganisation({ userId: user.id, values: parsed.data, now: new Date() });
+  if (!result.ok && result.refusal) {
+    const errors: FieldErrors = { form: ROLE_REVOKED_MESSAGE };
+    return json({ errors, values: formValuesFrom(posted) }, { status: ROLE_REVOKED_STATUS });
+  }
   if (!result.ok) return json({ errors: result.errors, values: formValuesFrom(posted) }, { status: 400 });
   return redirect(`/organisations/${result.organisation.id}?created=1`);
 }
 
 export default function NewOrganisation() {
-  const { verified, countries, contact } = useLoaderData<typeof loader>();
+  const { verified, refusal, countries, contact } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
+  if (refusal) {
+    return (
+      <div className="stack">
+        <h1>Create an organisation</h1>
+        <Notice kind="error">{refusal}</Notice>
+        <p>
+          <Link to="/organisations">My organisations</Link>
+        </p>
+      </div>
+    );
+  }
   if (!verified) {
     return (
       <div className="stack">
@@ -73,7 +91,11 @@ export default function NewOrganisation() {
         You become its first member and can then invite colleagues to co-manage it. Only members see and edit
         the organisation and its drafts.
       </p>
-      {data?.errors ? <Notice kind="error">Please correct the fields marked below.</Notice> : null}
+      {data?.errors?.form ? (
+        <Notice kind="error">{data.errors.form}</Notice>
+      ) : data?.errors ? (
+        <Notice kind="error">Please correct the fields marked below.</Notice>
+      ) : null}
       <OrganisationForm
         key={JSON.stringify(values)}
         countries={countries}

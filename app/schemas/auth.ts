@@ -36,12 +36,25 @@ const token = z
   .string({ error: "This link is incomplete." })
   .regex(/^[A-Za-z0-9_-]{20,100}$/, "This link is incomplete.");
 
+/** Control and invisible formatting characters (bidirectional overrides included), never part of a name. */
+const NAME_CONTROL = /[\p{Cc}\u200b\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/u;
+/**
+ * What makes a name a link in the emails it is copied into: a scheme ("https://"), "www.", an address with
+ * "@", or a domain-like "word.word" ("evil.example"; initials such as "J.R.R. Tolkien" stay fine).
+ */
+const NAME_LINK = /:\/\/|www\.|@|[\p{L}\p{N}-]{2,}\.[\p{L}\p{N}]{2,}|\.(com|net|org|io|ly)\b/iu;
+
+/** A person's name as typed at registration: copied into the confirmation email, so only a plain name. */
+const personName = z
+  .string({ error: "Enter your full name." })
+  .trim()
+  .min(1, "Enter your full name.")
+  .max(NAME_MAX_LENGTH, `Use at most ${NAME_MAX_LENGTH} characters.`)
+  .refine((name) => !NAME_CONTROL.test(name), "Your name cannot contain control or invisible characters.")
+  .refine((name) => !NAME_LINK.test(name), "Enter your name only, without web or email addresses.");
+
 export const RegisterSchema = z.object({
-  name: z
-    .string({ error: "Enter your full name." })
-    .trim()
-    .min(1, "Enter your full name.")
-    .max(NAME_MAX_LENGTH, `Use at most ${NAME_MAX_LENGTH} characters.`),
+  name: personName,
   email,
   password: newPassword,
 });

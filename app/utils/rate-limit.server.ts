@@ -1,12 +1,7 @@
 import { createHash } from "node:crypto";
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { env } from "./env.server";
-import { redisClient } from "./redis.server";
+import { redisClient, redisConnected, redisDegraded, redisFailed } from "./redis.server";
 
 /** Points per window for each limited action, per IP and per account (DESIGN §5). */
 export const LIMITS = {
@@ -23,10 +18,15 @@ export const LIMITS = {
 
 export type LimitName = keyof typeof LIMITS;
 
-type Holder = { __wsisLimiters?: Map<string, RateLimiterAbstract> };
+/**
+ * One limit: counted in Redis (shared by every process) and, while Redis does not answer, in this process's
+ * memory (the insurance limiter).
+ */
+type Limiter = { redis: RateLimiterRedis | null; memory: RateLimiterMemory };
+type Holder = { __wsisLimiters?: Map<string, Limiter> };
 const holder = globalThis as Holder;
 
-function limiter(name: LimitName): RateLimiterAbstract {
+function limiter(name: LimitName): Limiter {
   holder.__wsisLimiters ??= new Map();
   const client = redisClient();
   const cacheKey = `${name}:${client ? "redis" : "memory"}:${env().REDIS_PREFIX}`;
@@ -35,12 +35,29 @@ function limiter(name: LimitName): RateLimiterAbstract {
     const { points, duration } = LIMITS[name];
     const keyPrefix = `${env().REDIS_PREFIX}:rl:${name}`;
     const memory = new RateLimiterMemory({ points, duration, keyPrefix });
-    found = client
-      ? new RateLimiterRedis({ storeClient: client, points, duration, keyPrefix, insuranceLimiter: memory })
-      : memory;
+    // No insuranceLimiter option: take() falls back itself, so that it also opens the breaker.
+    const redis = client ? new RateLimiterRedis({ storeClient: client, points, duration, keyPrefix }) : null;
+    found = { redis, memory };
     holder.__wsisLimiters.set(cacheKey, found);
   }
   return found;
+}
+
+/**
+ * Takes a point in Redis, or in memory while the Redis breaker is open or when Redis fails or does not answer
+ * within its command timeout (which opens the breaker: the next requests do not wait for it).
+ */
+async function take(name: LimitName, key: string): Promise<RateLimiterRes> {
+  const { redis, memory } = limiter(name);
+  if (!redis || redisDegraded()) return memory.consume(key);
+  try {
+    await redisConnected();
+    return await redis.consume(key);
+  } catch (e) {
+    if (e instanceof RateLimiterRes) throw e;
+    redisFailed("rate limits", e);
+    return memory.consume(key);
+  }
 }
 
 /** Forgets the limiter instances (tests that change REDIS_PREFIX or restart Redis). */
@@ -70,7 +87,7 @@ export function tooManyRequests(retryAfterSeconds: number): Response {
  * than one per limit); throws a 429 response when any of them is exhausted.
  */
 export async function consume(...checks: Array<[LimitName, string]>): Promise<void> {
-  const results = await Promise.allSettled(checks.map(([name, key]) => limiter(name).consume(key)));
+  const results = await Promise.allSettled(checks.map(([name, key]) => take(name, key)));
   let wait = 0;
   for (const result of results) {
     if (result.status === "fulfilled") continue;

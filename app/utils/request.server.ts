@@ -5,11 +5,46 @@ export function secureCookies(): boolean {
   return env().APP_URL.startsWith("https://");
 }
 
-/** A same-origin path to go back to after sign-in; anything else falls back to "/". */
+/** C0 and C1 control characters, DEL, and backslashes (which browsers read as slashes). */
+const UNSAFE = /[\p{Cc}\\]/u;
+
+/**
+ * A same-origin path to go back to (after sign-in, after a vote); anything else falls back to `fallback`.
+ * Browsers drop tabs and newlines inside URLs and read `\` as `/`, so `/\t/evil.example` is `//evil.example`:
+ * refused are control characters and backslashes, raw or percent-encoded, and anything that does not resolve
+ * to APP_URL's origin. The answer is the normalised path (pathname, search and hash, percent-encoded ASCII),
+ * which never starts with `//`, so it is safe in a Location header whatever the input.
+ */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/"): string {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\"))
+  if (typeof to !== "string" || to.length > 2000 || !to.startsWith("/") || to.startsWith("//"))
     return fallback;
-  return to;
+  // Three rounds of decoding cover double and triple encoding (%2509); a malformed escape is refused.
+  let decoded = to;
+  for (let round = 0; round < 3; round++) {
+    if (UNSAFE.test(decoded)) return fallback;
+    let next: string;
+    try {
+      next = decodeURIComponent(decoded);
+    } catch {
+      return fallback;
+    }
+    if (next === decoded) break;
+    decoded = next;
+  }
+  if (UNSAFE.test(decoded) || decoded.startsWith("//")) return fallback;
+  let base: URL;
+  let url: URL;
+  try {
+    base = new URL(env().APP_URL);
+    url = new URL(to, base);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== base.origin) return fallback;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // "/.//evil.example" normalises to "//evil.example", which a browser would read as another host.
+  if (!path.startsWith("/") || path.startsWith("//") || UNSAFE.test(path)) return fallback;
+  return path;
 }
 
 /**

@@ -8,6 +8,7 @@
  * planted on the six most voted projects and must be flagged, votesOfFlag() returning at least its votes.
  * SQLite always; PostgreSQL too when TEST_POSTGRES_URL is set (in a schema of its own, dropped afterwards).
  */
+import { pathToFileURL } from "node:url";
 import { sql, type RawBuilder } from "kysely";
 import { dialectOf, type Db } from "../../db/client";
 import { refreshFraudFlags, votesOfFlag, type FraudKind } from "../../app/domain/fraud.server";
@@ -16,7 +17,7 @@ import { onEachEngine } from "./fixtures";
 
 const VOTES = Number(process.env.BENCH_VOTES ?? 2_000_000);
 /** The job's clock: ten minutes after the first vote, so every vote is inside the one-hour window. */
-const NOW = new Date("2031-03-10T12:10:00.000Z");
+export const NOW = new Date("2031-03-10T12:10:00.000Z");
 
 /** A digit string spelt with letters ("305" → "dah"): stems of look-alike addresses have no digits. */
 function letters(n: RawBuilder<unknown>): RawBuilder<string> {
@@ -39,12 +40,15 @@ interface Planted {
   votes: number;
 }
 
-/** Spreads the loaded votes over ten minutes and many addresses, then plants one cluster per pattern. */
-async function shape(db: Db): Promise<Planted[]> {
+/**
+ * Spreads the `votes` loaded votes (load(db, votes)) over ten minutes and many addresses, then plants one
+ * cluster per pattern.
+ */
+export async function shape(db: Db, votes = VOTES): Promise<Planted[]> {
   const run = (query: RawBuilder<unknown>) => query.execute(db);
   // Each voter casts their 18 votes in a row, and voters follow one another evenly over the ten minutes.
   const slot = sql`(cast(voter_id - (select min(id) from users) as bigint) * 18 + category_id - (select min(id) from categories))`;
-  const offset = sql`${slot} * 600000 / ${sql.lit(Math.ceil(VOTES / 18) * 18)}`;
+  const offset = sql`${slot} * 600000 / ${sql.lit(Math.ceil(votes / 18) * 18)}`;
   // 20,000 /24 networks of five or six voters each, two of whom share an address (a household).
   const net = sql`'10.' || (voter_id % 20000 / 256) || '.' || (voter_id % 20000 % 256)`;
   await run(sql`update votes set created_at = ${isoAfterNoon(offset)},
@@ -149,7 +153,10 @@ async function main(): Promise<void> {
   process.stdout.write(`votes=${VOTES} detect_ms=${sqlite.ms.toFixed(0)} flags=${sqlite.flags}${pgPart}\n`);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+// Run only as a script: tests/integration/long-jobs.test.ts imports the loader.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -13,13 +13,13 @@ import { onEachEngine } from "./fixtures";
 const VOTES = Number(process.env.BENCH_VOTES ?? 2_000_000);
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 1000);
 const CATEGORIES = 18;
-const VOTERS = Math.ceil(VOTES / CATEGORIES);
 
 /**
- * Edition, organisations, nominees, voters and votes (BENCH_VOTES of them), generated inside the database with
- * SQL; returns the edition id. bench:fraud builds on it.
+ * Edition, organisations, nominees, voters and votes (`votes` of them, BENCH_VOTES by default), generated
+ * inside the database with SQL; returns the edition id. bench:fraud and tests/integration/long-jobs build on it.
  */
-export async function load(db: Db): Promise<number> {
+export async function load(db: Db, votes = VOTES): Promise<number> {
+  const voters = Math.ceil(votes / CATEGORIES);
   const now = new Date().toISOString();
   const edition = await db
     .insertInto("editions")
@@ -61,7 +61,7 @@ export async function load(db: Db): Promise<number> {
   await sql`insert into nomination_decisions (project_id, decision, reason, reason_text, decided_by, decided_at)
     select id, 'nominate', null, null, null, ${now} from projects where edition_id = ${e}`.execute(db);
   await sql`insert into users (email_canonical, email, name, password_hash, email_verified_at, pending_email, created_at)
-    select 'v' || i || '@b.example', 'v' || i || '@b.example', 'V', 'x', ${now}, null, ${now} from (${seq(VOTERS)}) as t`.execute(
+    select 'v' || i || '@b.example', 'v' || i || '@b.example', 'V', 'x', ${now}, null, ${now} from (${seq(voters)}) as t`.execute(
     db,
   );
   // Every voter votes in every category (until VOTES): a skewed choice among the category's nominees.
@@ -73,7 +73,7 @@ export async function load(db: Db): Promise<number> {
             count(*) over (partition by category_id) as n
           from projects where edition_id = ${e}) p
       on p.category_id = c.id and p.k = ((u.id * 7 + c.position * 13) % 23) % p.n
-    where (u.id - 1) * ${CATEGORIES} + c.position <= ${VOTES}`.execute(db);
+    where (u.id - 1) * ${CATEGORIES} + c.position <= ${votes}`.execute(db);
   // A few invalidations, as after an organiser's clean-up.
   await sql`insert into vote_invalidations (vote_id, reason, flag_id, created_by, created_at)
     select id, 'bench', null, null, ${now} from votes where id % 1000 = 0`.execute(db);

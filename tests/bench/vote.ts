@@ -11,7 +11,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import autocannon from "autocannon";
 import { createDb } from "../../db/client";
 import { prepareDatabase } from "../../db/prepare";
-import { csrfToken } from "../../app/utils/csrf.server";
+import { csrfTokenForSession } from "../../app/utils/csrf.server";
 import { redisAnswers } from "../../app/utils/redis.server";
 import { startApp } from "../helpers/app";
 import { votersWithSessions, votingEdition } from "./fixtures";
@@ -83,7 +83,8 @@ async function main(): Promise<void> {
       APP_URL: "http://127.0.0.1",
     },
   });
-  const csrf = csrfToken(new Request("http://127.0.0.1/")).token;
+  // CSRF tokens are bound to the session: one per voter.
+  const csrf = tokens.map((token) => csrfTokenForSession(token));
   const cpuBefore = cpuMs(app.pid);
 
   // Each request is the next (voter, category) pair: voter-major order, so no pair is ever sent twice.
@@ -116,10 +117,10 @@ async function main(): Promise<void> {
             headers: {
               "Content-Type": "application/x-www-form-urlencoded",
               Accept: "application/json",
-              Cookie: `wsis_session=${tokens[voter]}; wsis_csrf=${csrf}`,
+              Cookie: `wsis_session=${tokens[voter]}; wsis_csrf=${csrf[voter]}`,
               "X-Forwarded-For": `100.${64 + ((voter >> 16) & 63)}.${(voter >> 8) & 255}.${voter & 255}`,
             },
-            body: `_csrf=${encodeURIComponent(csrf)}&project=${project}`,
+            body: `_csrf=${encodeURIComponent(csrf[voter])}&project=${project}`,
           };
         },
         onResponse: (status, body, context) => {

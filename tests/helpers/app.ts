@@ -95,6 +95,8 @@ export async function startApp(options: {
 /** A tiny cookie-keeping HTTP client that posts forms like a browser, CSRF token included. */
 export class Client {
   private cookies = new Map<string, string>();
+  /** The session cookie the CSRF cookie was last handed out for: tokens are bound to the session. */
+  private csrfSession: string | undefined;
   constructor(private base: string) {}
 
   cookie(name: string): string | undefined {
@@ -130,13 +132,19 @@ export class Client {
     return res;
   }
 
-  /** Posts a urlencoded form; adds the CSRF field from the cookie unless `_csrf` is given. */
+  /**
+   * Posts a urlencoded form; adds the CSRF field from the cookie unless `_csrf` is given. As a browser's page
+   * would, it first fetches a page for a fresh token when the session changed since the last one (sign-in).
+   */
   async post(
     path: string,
     fields: Record<string, string>,
     headers: Record<string, string> = {},
   ): Promise<Response> {
-    if (!this.cookies.has("wsis_csrf")) await this.get("/");
+    if (!this.cookies.has("wsis_csrf") || this.csrfSession !== this.cookies.get("wsis_session")) {
+      await this.get("/");
+      this.csrfSession = this.cookies.get("wsis_session");
+    }
     const body = new URLSearchParams({ _csrf: this.cookies.get("wsis_csrf") ?? "", ...fields });
     const res = await fetch(this.base + path, {
       method: "POST",

@@ -58,6 +58,22 @@ export class PrivateRedis {
     throw new Error("redis-server did not start");
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers — a hung Redis. */
+  pause(): void {
+    this.signal("SIGSTOP");
+  }
+
+  /** Thaws a paused server (SIGCONT): it answers every command sent meanwhile. */
+  resume(): void {
+    this.signal("SIGCONT");
+  }
+
+  private signal(signal: "SIGSTOP" | "SIGCONT"): void {
+    const child = this.child;
+    if (!child || child.exitCode !== null || !child.pid) throw new Error("this redis-server is not running");
+    process.kill(child.pid, signal);
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;

@@ -162,7 +162,14 @@ async function main(): Promise<void> {
   const running = await startWorkers({
     redisUrl: required("REDIS_URL"),
     prefix: required("REDIS_PREFIX"),
-    deps: { db, mailer, now: () => new Date(), leaseMs: numberFrom("WORKER_LEASE_MS") },
+    // Long jobs in threads on their own connection, as in `npm run worker`.
+    deps: {
+      db,
+      databaseUrl: required("DATABASE_URL"),
+      mailer,
+      now: () => new Date(),
+      leaseMs: numberFrom("WORKER_LEASE_MS"),
+    },
     concurrency: { "send-email": numberFrom("WORKER_SEND_EMAIL_CONCURRENCY") },
     lockDuration: numberFrom("WORKER_LOCK_MS"),
     stalledInterval: numberFrom("WORKER_STALLED_MS"),

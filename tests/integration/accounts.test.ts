@@ -465,18 +465,36 @@ describe.each(DIALECTS)("accounts on %s", (dialect) => {
       ).toBe("second@example.org");
     });
 
-    it("an address that has an account gets a notice; the requester gets the usual answer", async () => {
+    it("an address that has an account gets a notice; the requester sees exactly what a free one gives", async () => {
       const { user } = await registered("mover@example.org");
+      const { user: other } = await registered("mover-2@example.org");
       await registered("owner@example.org", "Owner");
-      const result = await requestEmailChange(
+      const taken = await requestEmailChange(
         { userId: user.id, currentPassword: STRONG, newEmail: "OWNER+x@example.org", now: T0 },
         db,
       );
-      expect(result.ok).toBe(true);
-      expect((await userBy(db, "mover@example.org")).pending_email).toBeNull();
+      const free = await requestEmailChange(
+        { userId: other.id, currentPassword: STRONG, newEmail: "nobody-yet@example.org", now: T0 },
+        db,
+      );
+      // Same answer, same pending address stored and shown on the account page.
+      expect(taken.ok && free.ok).toBe(true);
+      expect(Object.keys(taken)).toEqual(Object.keys(free));
+      expect((await userBy(db, "mover@example.org")).pending_email).toBe("OWNER+x@example.org");
+      expect((await userBy(db, "mover-2@example.org")).pending_email).toBe("nobody-yet@example.org");
+      // The owner is told, with no link; the account keeps its address and no link can move it.
       const notices = (await outboxTo(db, "owner@example.org")).filter((m) => m.kind === "email_in_use");
       expect(notices).toHaveLength(1);
       expect(notices[0].text).not.toMatch(/token=/);
+      expect(await outboxTo(db, "OWNER+x@example.org")).toEqual([]);
+      const tokens = await db
+        .selectFrom("tokens")
+        .select("id")
+        .where("user_id", "=", user.id)
+        .where("kind", "=", "change_email")
+        .execute();
+      expect(tokens).toEqual([]);
+      expect((await userBy(db, "mover@example.org")).email_canonical).toBe("mover@example.org");
     });
 
     it("refuses, writing nothing, when another account took the address meanwhile", async () => {

@@ -284,6 +284,7 @@ describe("npm start is one process that stops on SIGTERM", () => {
       process.stdout.write(
         `npm start, SIGTERM to ${target}: app stopped in ${stopMs} ms, npm exited ${npmCode}\n`,
       );
+      if (npmCode !== 0) process.stdout.write(`npm start output:\n${output}\n`);
       expect(npmCode).toBe(0); // npm passes on the app's exit code: 0, not killed by a second signal
       expect(output).toMatch(/SIGTERM: shutting down/);
       expect(output).toMatch(/"msg":"stopped"/); // not "some work cut short", not killed

@@ -45,13 +45,16 @@ for (const dialect of DIALECTS) {
     /** A browser signed in as `userId` (a real session row), with its CSRF cookie. */
     async function as(userId: number | null): Promise<Browser> {
       const client = new Client(app.url);
-      await client.get("/");
-      const csrf = client.cookie("wsis_csrf") ?? "";
-      let cookie = `wsis_csrf=${csrf}`;
+      let session = "";
       if (userId !== null) {
         const { token } = await createSession(t.db, userId, { ip: "127.0.0.1", userAgent: "vitest" });
-        cookie += `; wsis_session=${token}`;
+        client.setCookie("wsis_session", token);
+        session = `; wsis_session=${token}`;
       }
+      // The CSRF token is bound to the session: the page hands out one for it.
+      await client.get("/");
+      const csrf = client.cookie("wsis_csrf") ?? "";
+      const cookie = `wsis_csrf=${csrf}${session}`;
       return {
         get: (path) => fetch(app.url + path, { headers: { Cookie: cookie }, redirect: "manual" }),
         post: (path, fields, options = {}) =>

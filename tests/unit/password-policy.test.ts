@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { PASSWORD_MAX, PASSWORD_MIN, checkPassword } from "../../app/domain/password-policy.server";
+import { dictionary } from "@zxcvbn-ts/language-common";
+import {
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  checkPassword,
+  commonPasswords,
+  isCommonPassword,
+} from "../../app/domain/password-policy.server";
 import {
   ChangePasswordSchema,
   LoginSchema,
@@ -36,6 +43,51 @@ describe("checkPassword", () => {
       expect(checkPassword(password)).toBe("This password is too common. Choose another one.");
     },
   );
+
+  it.each([
+    "Password1!",
+    "P@ssw0rd123",
+    "qwerty12345",
+    "Iloveyou123",
+    "Monkey2024!",
+    "Dragon!!!!",
+    "Sunflower2026",
+  ])("refuses %j: a listed password with the usual capital, substitutions or suffix", (password) => {
+    expect(checkPassword(password)).toBe("This password is too common. Choose another one.");
+  });
+
+  it("consults a breached-password list far larger than the top 3,000 (ASVS 6.2.4)", () => {
+    expect(commonPasswords().size).toBeGreaterThanOrEqual(3000);
+    expect(commonPasswords().size).toBe(
+      new Set(dictionary["passwords-common"].map((p) => p.toLowerCase())).size,
+    );
+  });
+
+  it("refuses each of the top 3,000 listed passwords in every form that meets the length rule", () => {
+    const ranked: string[] = dictionary["passwords-common"];
+    const capital = (p: string) => p.charAt(0).toUpperCase() + p.slice(1);
+    const tried = new Set<string>();
+    for (const listed of ranked.slice(0, 3000)) {
+      for (const form of [
+        listed,
+        capital(listed),
+        `${listed}1!`,
+        `${capital(listed)}123`,
+        `${listed}2024`,
+        `${listed}!!`,
+      ]) {
+        if (form.length >= PASSWORD_MIN && form.length - listed.length <= 4) tried.add(form);
+      }
+    }
+    expect(tried.size).toBeGreaterThanOrEqual(3000);
+    const accepted = [...tried].filter((p) => !isCommonPassword(p));
+    expect(accepted).toEqual([]);
+  });
+
+  it("does not refuse a passphrase for containing a listed word", () => {
+    for (const password of ["correct-horse-battery-staple", "sunflower meadow at dawn", "wsis-demo-2027!"])
+      expect(checkPassword(password)).toBeNull();
+  });
 
   it("refuses one character repeated", () => {
     expect(checkPassword("aaaaaaaaaaaa")).toBe("This password is too common. Choose another one.");
@@ -114,6 +166,36 @@ describe("password rules in the browser-safe schemas", () => {
       path: ["email"],
       message: "Enter an email address such as name@example.org.",
     });
+  });
+
+  it.each([
+    "Ada Lovelace",
+    "José María Ñúñez-O'Brien",
+    "J.R.R. Tolkien",
+    "Dr. Ada Lovelace Jr.",
+    "李小龙",
+    "محمد‌رضا",
+    "N. 2",
+  ])("register: accepts the plain name %j", (name) => {
+    expect(RegisterSchema.safeParse({ ...base, name, password: "kq7-vmz-pl-x" }).success).toBe(true);
+  });
+
+  it.each([
+    ["Win a prize at https://evil.example", "Enter your name only, without web or email addresses."],
+    ["Visit www.evil.example now", "Enter your name only, without web or email addresses."],
+    ["claim evil.example", "Enter your name only, without web or email addresses."],
+    ["bit.ly/abc", "Enter your name only, without web or email addresses."],
+    ["x.com", "Enter your name only, without web or email addresses."],
+    ["hxxp://evil", "Enter your name only, without web or email addresses."],
+    ["write to me@evil.example", "Enter your name only, without web or email addresses."],
+    ["Ada\u0000Lovelace", "Your name cannot contain control or invisible characters."],
+    ["Ada\nClick here", "Your name cannot contain control or invisible characters."],
+    ["Ada \u202eelpmaxe.live", "Your name cannot contain control or invisible characters."],
+    ["A".repeat(101), "Use at most 100 characters."],
+  ])("register: refuses the name %j with a field error", (name, message) => {
+    const result = RegisterSchema.safeParse({ ...base, name, password: "kq7-vmz-pl-x" });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({ path: ["name"], message });
   });
 
   it("sign-in never judges the stored password by today's policy", () => {

@@ -16,6 +16,11 @@ export type FindJob = (name: JobName, jobId: string) => Promise<KeptJob | undefi
 /** What jobs need from the outside world; tests pass their own database and SMTP receiver. */
 export interface JobDeps {
   db: Db;
+  /**
+   * The URL that opens `db` again (DATABASE_URL): long jobs run in threads with their own connection
+   * (workers/job-threads.ts). Without it, or for an in-memory SQLite database, they run in the main thread.
+   */
+  databaseUrl?: string;
   mailer: Mailer;
   now: () => Date;
   /**
@@ -54,6 +59,7 @@ let defaults: JobDeps | undefined;
 export function defaultDeps(): JobDeps {
   defaults ??= {
     db: db(),
+    databaseUrl: env().DATABASE_URL,
     mailer: createMailer({ smtpUrl: env().SMTP_URL, from: env().MAIL_FROM, outboxDir: env().OUTBOX_DIR }),
     now: () => new Date(),
   };
