@@ -31,7 +31,7 @@ import { createHash } from "node:crypto";
 import { loadavg } from "node:os";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
-import { csrfToken } from "../../app/utils/csrf.server";
+import { csrfTokenForSession } from "../../app/utils/csrf.server";
 import { resetEnvCache } from "../../app/utils/env.server";
 import { createDb, type Db, type Dialect } from "../../db/client";
 import { SERVER_ENTRY, startApp, type RunningApp } from "../helpers/app";
@@ -184,11 +184,10 @@ async function voteRig(seconds: number): Promise<VoteRig> {
   resetEnvCache();
   const voters: Voter[] = tokens.map((token, i) => {
     const userId = userOf.get(createHash("sha256").update(token).digest("hex")) ?? 0;
-    const request = new Request("http://127.0.0.1/", { headers: { Cookie: `wsis_session=${token}` } });
     return {
       userId,
       token,
-      csrf: csrfToken(request).token,
+      csrf: csrfTokenForSession(token),
       ip: `100.${64 + ((i >> 16) & 63)}.${(i >> 8) & 255}.${i & 255}`,
     };
   });
