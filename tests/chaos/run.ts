@@ -274,14 +274,25 @@ function maxIn(load: VoteLoad, phase: string, kind?: "vote" | "health"): number 
   return Math.round(max);
 }
 
+/**
+ * Starts the load: phase "warmup" for the app's first two seconds of traffic (a cold process: still counted,
+ * but shown apart), then "before" until CALM_S seconds have passed.
+ */
+async function calmStart(rig: VoteRig): Promise<void> {
+  const warmupMs = Math.min(2000, CALM_S * 500);
+  rig.load.phase = "warmup";
+  rig.load.start();
+  await sleep(warmupMs);
+  rig.load.phase = "before";
+  await sleep(CALM_S * 1000 - warmupMs);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 async function redisPause() {
   const rig = await voteRig(CALM_S * 2 + PAUSE_S);
   const pid = await redisPid(rig.redis.url);
-  rig.load.phase = "before";
-  rig.load.start();
-  await sleep(CALM_S * 1000);
+  await calmStart(rig);
   note(`redis-pause: SIGSTOP redis (pid ${pid}) for ${PAUSE_S} s`);
   rig.load.phase = "pause";
   paused.add(pid);
@@ -301,10 +312,9 @@ async function redisPause() {
 async function rollingStop() {
   const rig = await voteRig(CALM_S * 2 + 5);
   const [first] = rig.apps;
-  rig.load.phase = "before";
-  rig.load.start();
-  await sleep(CALM_S * 1000);
+  await calmStart(rig);
   note("rolling-stop: starting the second app");
+  rig.load.phase = "second-start";
   const second = await app(rig.t.url, rig.redis.url, { REDIS_PREFIX: first.prefix });
   rig.apps.push(second);
   rig.load.phase = "stop";
@@ -323,9 +333,7 @@ async function rollingStop() {
 
 async function sqliteLock() {
   const rig = await voteRig(CALM_S * 2 + LOCK_S);
-  rig.load.phase = "before";
-  rig.load.start();
-  await sleep(CALM_S * 1000);
+  await calmStart(rig);
   note(`sqlite-lock: another process holds BEGIN EXCLUSIVE for ${LOCK_S} s`);
   const holder = spawn(
     process.execPath,
@@ -376,9 +384,7 @@ async function longReader() {
   const file = rig.t.url;
   let walMax = 0;
   const sampler = setInterval(() => (walMax = Math.max(walMax, walMb(file))), 250);
-  rig.load.phase = "before";
-  rig.load.start();
-  await sleep(CALM_S * 1000);
+  await calmStart(rig);
   const walBefore = walMb(file);
   note(`long-reader: a read transaction held for ${READER_S} s`);
   const reader = spawn(
@@ -475,8 +481,17 @@ async function workerKill(): Promise<{ finish: Background }> {
         const last = Math.max(...relay.received.map((r) => r.at));
         const lost = ids.length - delivered;
         const duplicates = received - delivered;
+        // Duplicates whose first copy the relay accepted before the kill: the worker died between the relay's
+        // 250 and marking the row sent (the window SMTP cannot close).
+        const firstAt = new Map<string, number>();
+        const seen = new Map<string, number>();
+        for (const r of relay.received) {
+          seen.set(r.messageId, (seen.get(r.messageId) ?? 0) + 1);
+          if (!firstAt.has(r.messageId)) firstAt.set(r.messageId, r.at);
+        }
+        const beforeKill = [...seen].filter(([id, n]) => n > 1 && (firstAt.get(id) ?? 0) < killedAt).length;
         const line =
-          `3 worker-kill: emails=${ids.length} delivered=${delivered} lost=${lost} duplicates=${duplicates} ` +
+          `3 worker-kill: emails=${ids.length} delivered=${delivered} lost=${lost} duplicates=${duplicates} (first_accepted_before_kill=${beforeKill}) ` +
           `delivered_at_kill=${receivedAtKill} claimed_at_kill=${Number(claimed.n)} aborted_by_kill=${relay.aborted} ` +
           `${all ? `all_delivered_s_after_kill=${((last - killedAt) / 1000).toFixed(1)}` : `not_all_delivered_after_s=${MAIL_DEADLINE_S}`} ` +
           `first_batch_s=${((killedAt - start) / 1000).toFixed(1)}`;
