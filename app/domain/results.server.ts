@@ -32,7 +32,7 @@ import {
 import { canonicalEmail } from "./email";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
 import { formatInstant } from "./phases";
-import { championsOf } from "./selection.server";
+import { championsOf, latestTallyRun } from "./tally-runs.server";
 
 /** Outbox kinds of the award notifications (the delivery panel counts these). */
 export const AWARD_EMAIL_KINDS = ["award_champion", "award_winner"] as const;
@@ -81,12 +81,7 @@ export interface Readiness {
 /** Per category: champions of the latest tally, confirmed winners, and what is missing before publication. */
 export async function resultsReadiness(database: Db, edition: Pick<Edition, "id">): Promise<Readiness> {
   const [run, categories, champions, winners] = await Promise.all([
-    database
-      .selectFrom("tally_runs")
-      .select(["id", "finished_at"])
-      .where("edition_id", "=", edition.id)
-      .orderBy("id", "desc")
-      .executeTakeFirst(),
+    latestTallyRun(database, edition.id),
     listCategories(database),
     championsOf(database, edition.id),
     database

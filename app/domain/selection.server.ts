@@ -50,6 +50,7 @@ import {
 import { aggregateScores, expertZScores, zKey, type ProjectAggregate } from "./normalise";
 import { formatInstant, hasPhaseStarted, isPhaseOpen } from "./phases";
 import { categoryById, listCategories, lockedEdition } from "./editions.server";
+import { championsOf, latestTallyRun } from "./tally-runs.server";
 
 type ScoreRow = Selectable<SelectionScoresTable>;
 
@@ -159,65 +160,6 @@ async function holdsExpertRole(database: Db, userId: number): Promise<boolean> {
     .where("role", "=", "expert")
     .executeTakeFirst();
   return row !== undefined;
-}
-
-export interface ChampionRow {
-  projectId: number;
-  categoryId: number;
-  title: string;
-  organisationId: number;
-  organisation: string;
-  validVotes: number;
-  rank: number;
-  tied: boolean;
-}
-
-/** Champions of an edition (latest tally run), optionally of some categories only, by category then rank. */
-export async function championsOf(
-  database: Db,
-  editionId: number,
-  categoryIds?: readonly number[],
-): Promise<ChampionRow[]> {
-  if (categoryIds && categoryIds.length === 0) return [];
-  const run = await database
-    .selectFrom("tally_runs")
-    .select("id")
-    .where("edition_id", "=", editionId)
-    .orderBy("id", "desc")
-    .executeTakeFirst();
-  if (!run) return [];
-  const rows = await database
-    .selectFrom("tally_results as r")
-    .innerJoin("projects as p", "p.id", "r.project_id")
-    .innerJoin("organisations as o", "o.id", "p.organisation_id")
-    .select([
-      "r.project_id",
-      "r.category_id",
-      "r.valid_votes",
-      "r.rank",
-      "r.tied_at_cutoff",
-      "p.title",
-      "p.organisation_id",
-      "o.name as organisation",
-    ])
-    .where("r.run_id", "=", run.id)
-    .where("r.champion", "=", 1)
-    .where("p.edition_id", "=", editionId)
-    .$if(categoryIds !== undefined, (qb) => qb.where("r.category_id", "in", categoryIds ?? []))
-    .orderBy("r.category_id")
-    .orderBy("r.rank")
-    .orderBy("r.project_id")
-    .execute();
-  return rows.map((r) => ({
-    projectId: r.project_id,
-    categoryId: r.category_id,
-    title: r.title,
-    organisationId: r.organisation_id,
-    organisation: r.organisation,
-    validVotes: Number(r.valid_votes),
-    rank: Number(r.rank),
-    tied: Number(r.tied_at_cutoff) === 1,
-  }));
 }
 
 export type ConflictKind = "organisation" | "declared";
@@ -330,11 +272,7 @@ export async function juryOverview(
   const ids = (await holdsExpertRole(database, expertId))
     ? await assignedCategoryIds(database, expertId, edition.id, "selection")
     : [];
-  const run = await database
-    .selectFrom("tally_runs")
-    .select("id")
-    .where("edition_id", "=", edition.id)
-    .executeTakeFirst();
+  const run = await latestTallyRun(database, edition.id);
   if (ids.length === 0) return { window, categories: [], championsKnown: run !== undefined };
   const [categories, champions, submissions] = await Promise.all([
     database

@@ -7,7 +7,8 @@ import { currentEdition, findEditionByYear, listCategories, listEditions } from 
 import { FRAUD_LABELS, type FraudKind } from "~/domain/fraud.server";
 import { dismissFlag, invalidateFlag, invalidateVoter, invalidateVotes } from "~/domain/invalidation.server";
 import { formatInstant, hasPhaseStarted, isPhaseOpen } from "~/domain/phases";
-import { latestTallyRun, liveLeaderboard, requestTallyRerun } from "~/domain/tally.server";
+import { latestTallyRun } from "~/domain/tally-runs.server";
+import { liveLeaderboard, requestTallyRerun } from "~/domain/tally.server";
 import { findUserByEmail } from "~/domain/users.server";
 import { VotingAdminAction } from "~/schemas/voting";
 import { readForm } from "~/utils/csrf.server";
