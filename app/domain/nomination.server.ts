@@ -31,6 +31,7 @@ import { can } from "../utils/permissions";
 import { audit } from "./audit.server";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
 import { formatInstant } from "./phases";
+import { decisionWindow } from "./windows";
 import { categoryById, listCategories, lockedEdition, stampPublication } from "./editions.server";
 
 /** Who reviews: organisers see every category, experts only the categories assigned to them. */
@@ -44,37 +45,6 @@ export function reviewerFrom(userId: number, roles: readonly Role[]): Reviewer |
   if (can(roles, "edition:manage")) return { userId, organiser: true };
   if (can(roles, "project:review:assigned")) return { userId, organiser: false };
   return null;
-}
-
-type EditionWindow = Pick<
-  Edition,
-  "submission_closes_at" | "nomination_closes_at" | "nominees_published_at" | "timezone"
->;
-
-export type WindowState = { open: true } | { open: false; message: string };
-
-/** Whether `reviewer` may record a decision in this edition at `now` (see the module comment). */
-export function decisionWindow(edition: EditionWindow, reviewer: Reviewer, now: Date): WindowState {
-  const t = now.getTime();
-  if (edition.nominees_published_at !== null) {
-    return {
-      open: false,
-      message: `The nominee list was published on ${formatInstant(edition.nominees_published_at, edition.timezone)}: decisions can no longer change.`,
-    };
-  }
-  if (t < new Date(edition.submission_closes_at).getTime()) {
-    return {
-      open: false,
-      message: `Projects can be decided once submission closes, on ${formatInstant(edition.submission_closes_at, edition.timezone)}.`,
-    };
-  }
-  if (!reviewer.organiser && t >= new Date(edition.nomination_closes_at).getTime()) {
-    return {
-      open: false,
-      message: `The nomination phase closed on ${formatInstant(edition.nomination_closes_at, edition.timezone)}. Ask an organiser to record any remaining decision.`,
-    };
-  }
-  return { open: true };
 }
 
 /** Category ids `userId` is assigned to at `stage` (the nomination unless said) of an edition. */

@@ -48,7 +48,8 @@ import {
   type ExpertRow,
 } from "./nomination.server";
 import { aggregateScores, expertZScores, zKey, type ProjectAggregate } from "./normalise";
-import { formatInstant, hasPhaseStarted, isPhaseOpen } from "./phases";
+import { formatInstant } from "./phases";
+import { scoringWindow, selectionPhaseOver, winnerWindow, type WindowState } from "./windows";
 import { categoryById, listCategories, lockedEdition } from "./editions.server";
 import { championsOf, latestTallyRun } from "./tally-runs.server";
 
@@ -76,69 +77,6 @@ export type ScoreState = "none" | "draft" | "complete";
 function stateOf(row: ScoreRow | undefined): ScoreState {
   if (!row) return "none";
   return isCompleteScore(row) ? "complete" : "draft";
-}
-
-// ---------------------------------------------------------------------------------------------- windows --
-
-type EditionTimes = Pick<
-  Edition,
-  "selection_opens_at" | "selection_closes_at" | "results_published_at" | "timezone"
-> &
-  Parameters<typeof isPhaseOpen>[0];
-
-export type WindowState = { open: boolean; message: string };
-
-/** Whether experts may save, declare conflicts and submit at `now`. */
-export function scoringWindow(edition: EditionTimes, now: Date): WindowState {
-  const tz = edition.timezone;
-  if (edition.results_published_at !== null) {
-    return {
-      open: false,
-      message: `The results were published on ${formatInstant(edition.results_published_at, tz)}: scores are final.`,
-    };
-  }
-  if (!hasPhaseStarted(edition, "selection", now)) {
-    return {
-      open: false,
-      message: `Scoring opens with the selection phase on ${formatInstant(edition.selection_opens_at, tz)}.`,
-    };
-  }
-  if (!isPhaseOpen(edition, "selection", now)) {
-    return {
-      open: false,
-      message: `The selection phase closed on ${formatInstant(edition.selection_closes_at, tz)}: scores are final.`,
-    };
-  }
-  return {
-    open: true,
-    message: `Scores can be saved and changed until you submit a category, or until the selection phase closes on ${formatInstant(edition.selection_closes_at, tz)}.`,
-  };
-}
-
-/** Whether organisers may confirm or unconfirm winners at `now`. */
-export function winnerWindow(edition: EditionTimes, now: Date): WindowState {
-  const tz = edition.timezone;
-  if (edition.results_published_at !== null) {
-    return {
-      open: false,
-      message: `The results were published on ${formatInstant(edition.results_published_at, tz)}: winners can no longer change.`,
-    };
-  }
-  if (!hasPhaseStarted(edition, "selection", now)) {
-    return {
-      open: false,
-      message: `Winners can be confirmed once the selection phase opens, on ${formatInstant(edition.selection_opens_at, tz)}.`,
-    };
-  }
-  return { open: true, message: "Winners can be confirmed and unconfirmed until the results are published." };
-}
-
-/** Whether experts' complete drafts have become final because the phase is over. */
-function phaseOver(edition: EditionTimes, now: Date): boolean {
-  return (
-    edition.results_published_at !== null ||
-    (!isPhaseOpen(edition, "selection", now) && hasPhaseStarted(edition, "selection", now))
-  );
 }
 
 // ------------------------------------------------------------------------------------------- look-ups --
@@ -838,7 +776,7 @@ export async function categoryResults(
           .execute()
       : Promise.resolve([]),
   ]);
-  const over = phaseOver(edition, now);
+  const over = selectionPhaseOver(edition, now);
   const submittedAt = new Map(submissions.map((s) => [s.expert_id, s.submitted_at]));
   const experts: ExpertProgress[] = assigned.map((a) => {
     const mineConflicts = champions.flatMap((c) => {

@@ -23,10 +23,11 @@ import { currentEdition, listCategories, categoryById } from "./editions.server"
 import { canonicalEmail } from "./email";
 import { isMember, listOrganisationsOf } from "./organisations.server";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
-import { formatInstant, isPhaseOpen } from "./phases";
+import { formatInstant } from "./phases";
 import { formatNumberList } from "./sdgs";
 import { nearDuplicates, titleSimilarity, SIMILAR_TITLE_THRESHOLD } from "./similarity";
 import { fingerprint, normaliseText } from "./text";
+import { submissionWindow } from "./windows";
 
 /** Sends committed outbox rows (tests pass a recorder instead of reaching Redis). */
 export type Dispatch = (ids: ReadonlyArray<number | null>) => Promise<void>;
@@ -47,26 +48,6 @@ const NOT_FOUND: SubmissionResult = {
   status: 404,
   errors: { form: "This project does not exist or you are not a member of its organisation." },
 };
-
-/** Whether submissions are open for an edition at `now`, with the sentence to show either way. */
-export function submissionWindow(
-  edition: Edition,
-  now: Date,
-): { open: boolean; message: string; closes: string } {
-  const opens = formatInstant(edition.submission_opens_at, edition.timezone);
-  const closes = formatInstant(edition.submission_closes_at, edition.timezone);
-  if (isPhaseOpen(edition, "submission", now)) {
-    return { open: true, message: `Submissions are open until ${closes}.`, closes };
-  }
-  if (now.getTime() < new Date(edition.submission_opens_at).getTime()) {
-    return { open: false, message: `Submissions for the ${edition.name} open on ${opens}.`, closes };
-  }
-  return {
-    open: false,
-    message: `The submission deadline of the ${edition.name} passed on ${closes}: projects can no longer be created, changed, submitted or withdrawn.`,
-    closes,
-  };
-}
 
 /** The schema options an edition implies at `now`. */
 export function schemaOptions(edition: Edition, now: Date): ProjectSchemaOptions {

@@ -14,8 +14,8 @@ import {
   selectionSummary,
   setSelectionCategories,
   unconfirmWinner,
-  winnerWindow,
 } from "~/domain/selection.server";
+import { winnerWindow } from "~/domain/windows";
 import { MAX_REASON, SelectionAdminFormSchema } from "~/schemas/selection";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";

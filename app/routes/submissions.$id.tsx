@@ -8,10 +8,10 @@ import {
   categoriesFor,
   findOwnProject,
   schemaOptions,
-  submissionWindow,
   updateProject,
   withdrawProject,
 } from "~/domain/submissions.server";
+import { submissionWindow } from "~/domain/windows";
 import {
   draftProjectSchema,
   projectErrorsFrom,

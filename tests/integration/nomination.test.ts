@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   decide,
-  decisionWindow,
   expertAssignments,
   nominationProgress,
   projectForReview,
@@ -13,6 +12,7 @@ import {
   setExpertCategories,
   type Reviewer,
 } from "../../app/domain/nomination.server";
+import { decisionWindow } from "../../app/domain/windows";
 import { DecisionFormSchema, QUEUE_PAGE_SIZE } from "../../app/schemas/nomination";
 import type { Db } from "../../db/client";
 import type { Edition } from "../../db/schema";

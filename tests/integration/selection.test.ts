@@ -8,14 +8,13 @@ import {
   juryOverview,
   projectForScoring,
   saveScore,
-  scoringWindow,
   selectionExperts,
   selectionSummary,
   setSelectionCategories,
   submitCategory,
   unconfirmWinner,
-  winnerWindow,
 } from "../../app/domain/selection.server";
+import { scoringWindow, winnerWindow } from "../../app/domain/windows";
 import { CRITERIA, byCriterion, scoreFormSchema, type CriterionScores } from "../../app/schemas/selection";
 import type { Db } from "../../db/client";
 import type { Edition } from "../../db/schema";
