@@ -46,7 +46,7 @@ import {
   setExpertCategories,
   type AssignOutcome,
   type ExpertRow,
-} from "./nomination.server";
+} from "./experts.server";
 import { aggregateScores, expertZScores, zKey, type ProjectAggregate } from "./normalise";
 import { formatInstant } from "./phases";
 import { scoringWindow, selectionPhaseOver, winnerWindow, type WindowState } from "./windows";

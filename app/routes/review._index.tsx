@@ -5,7 +5,7 @@ import { Pagination } from "~/components/admin";
 import { Notice } from "~/components/forms";
 import { countryName } from "~/domain/countries";
 import { currentEdition, findEditionByYear } from "~/domain/editions.server";
-import { reviewQueue } from "~/domain/nomination.server";
+import { reviewQueue } from "~/domain/review.server";
 import { decisionWindow } from "~/domain/windows";
 import {
   QUEUE_FILTERS,
