@@ -162,3 +162,36 @@ export async function setExpertCategories(
     return { ok: true, added: codes(added), removed: codes(removed) };
   });
 }
+
+/** True when `userId` holds the expert role. */
+export async function holdsExpertRole(database: Db, userId: number): Promise<boolean> {
+  const row = await database
+    .selectFrom("user_roles")
+    .select("user_id")
+    .where("user_id", "=", userId)
+    .where("role", "=", "expert")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** A user who holds the expert role or is still assigned for selection, with their categories. */
+export type SelectionExpertRow = ExpertRow;
+
+/** Users holding the expert role, and anyone still assigned for selection in this edition, with their categories. */
+export function selectionExperts(database: Db, editionId: number): Promise<SelectionExpertRow[]> {
+  return expertAssignments(database, editionId, "selection");
+}
+
+/**
+ * Sets the categories `userId` scores at the selection stage of an edition to exactly `categoryIds`,
+ * audit-logged with the codes before and after (setExpertCategories at stage "selection"). Unassigned
+ * experts' scores stay stored but no longer count.
+ */
+export function setSelectionCategories(
+  database: Db,
+  actorUserId: number | null,
+  input: { editionId: number; userId: number; categoryIds: readonly number[] },
+  now: Date,
+): Promise<AssignOutcome> {
+  return setExpertCategories(database, actorUserId, { ...input, stage: "selection" }, now);
+}
