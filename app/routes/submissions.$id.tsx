@@ -4,13 +4,8 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { CsrfInput, Notice } from "~/components/forms";
 import { ProjectForm } from "~/components/project-form";
 import { listCountries } from "~/domain/countries";
-import {
-  categoriesFor,
-  findOwnProject,
-  schemaOptions,
-  updateProject,
-  withdrawProject,
-} from "~/domain/submissions.server";
+import { schemaOptions, updateProject, withdrawProject } from "~/domain/submissions.server";
+import { categoriesFor, findOwnProject } from "~/domain/submitter.server";
 import { submissionWindow } from "~/domain/windows";
 import {
   draftProjectSchema,
