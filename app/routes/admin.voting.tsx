@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { AdminNav } from "~/components/admin";
 import { CsrfInput, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { currentEdition, findEditionByYear, listCategories, listEditions } from "~/domain/editions.server";
-import { FRAUD_LABELS, type FraudKind } from "~/domain/fraud.server";
+import { FRAUD_LABELS, type FraudKind } from "~/domain/fraud-flags";
 import { dismissFlag, invalidateFlag, invalidateVoter, invalidateVotes } from "~/domain/invalidation.server";
 import { formatInstant, hasPhaseStarted, isPhaseOpen } from "~/domain/phases";
 import { latestTallyRun } from "~/domain/tally-runs.server";
