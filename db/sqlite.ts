@@ -1,4 +1,6 @@
 import { statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 import type SQLite from "better-sqlite3";
 import {
   CompiledQuery,
@@ -24,10 +26,14 @@ export const DEFAULT_BUSY_WAIT_MS = 2_000;
 export const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 /** maintain() checkpoints (TRUNCATE) once the WAL file is this large (autocheckpoints keep it near 4 MB). */
 const DEFAULT_CHECKPOINT_ABOVE_BYTES = 16 * 1024 * 1024;
+/** With the checkpoint thread, maintain() also does SQLite's automatic checkpoints (1,000 pages of 4 kB). */
+const PASSIVE_ABOVE_BYTES = 4 * 1024 * 1024;
+/** A checkpoint in the thread that takes longer than this counts as a failed thread. */
+const CHECKPOINT_TIMEOUT_MS = 60_000;
 /** A transaction of ours open longer than this is logged (once): it holds the write lock and the WAL. */
 const DEFAULT_LONG_TRANSACTION_MS = 5_000;
 /** How often the process-wide database (getDb) runs maintain(). */
-export const MAINTENANCE_INTERVAL_MS = 5_000;
+export const MAINTENANCE_INTERVAL_MS = 1_000;
 /** Retry delays on timers: 10 ms doubling to 100 ms, with jitter. */
 const FIRST_RETRY_MS = 10;
 const MAX_RETRY_MS = 100;
@@ -74,6 +80,13 @@ export interface SqliteOptions {
   longTransactionMs?: number;
   /** Run maintain() on a timer every this many ms (0: never; tests call maintain() themselves). */
   maintenanceIntervalMs?: number;
+  /**
+   * Copy the WAL into the database from a worker thread with its own connection, so that no checkpoint
+   * holds the event loop (after a long reader the copy can take seconds); SQLite's automatic checkpoints
+   * on the main connection are turned off and maintain() does them. Default false (the process-wide
+   * database of getDb turns it on).
+   */
+  checkpointInThread?: boolean;
   log?: DbLog;
   /** The clock for the long-transaction check (tests inject one). */
   now?: () => number;
@@ -214,6 +227,95 @@ class WriteGate {
   }
 }
 
+interface CheckpointRow {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+/** A thread failure (not one round's SQLite error): checkpoints go back to the main connection. */
+class ThreadFailure extends Error {}
+
+/**
+ * A worker thread with its own connection to the database file, running PRAGMA wal_checkpoint on request.
+ * Its busy timeout is the main connection's: a TRUNCATE that meets a reader gives up within milliseconds
+ * (and reports busy) rather than holding up writers.
+ */
+class CheckpointThread {
+  static readonly SOURCE = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    const Database = require(workerData.module);
+    const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs, fileMustExist: true });
+    db.pragma("journal_size_limit = " + workerData.walLimitBytes);
+    parentPort.on("message", ({ id, mode }) => {
+      try {
+        parentPort.postMessage({ id, row: db.pragma("wal_checkpoint(" + mode + ")")[0] });
+      } catch (error) {
+        parentPort.postMessage({ id, code: String((error && error.code) || error) });
+      }
+    });
+  `;
+  readonly #worker: Worker;
+  readonly #pending = new Map<
+    number,
+    { resolve: (row: CheckpointRow) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
+  #next = 0;
+  #failure: Error | null = null;
+
+  constructor(file: string, walLimitBytes: number) {
+    this.#worker = new Worker(CheckpointThread.SOURCE, {
+      eval: true,
+      workerData: {
+        file,
+        walLimitBytes,
+        busyTimeoutMs: BUSY_TIMEOUT_MS,
+        module: createRequire(import.meta.url).resolve("better-sqlite3"),
+      },
+    });
+    this.#worker.unref();
+    this.#worker.on("message", (m: { id: number; row?: CheckpointRow; code?: string }) => {
+      const pending = this.#pending.get(m.id);
+      if (!pending) return;
+      this.#pending.delete(m.id);
+      clearTimeout(pending.timer);
+      if (m.row) pending.resolve(m.row);
+      else if (m.code?.startsWith("SQLITE_BUSY")) pending.resolve({ busy: 1, log: -1, checkpointed: -1 });
+      else pending.reject(new Error(`WAL checkpoint failed: ${m.code}`));
+    });
+    this.#worker.on("error", (e) => this.#fail(new ThreadFailure(`checkpoint thread: ${e.message}`)));
+    this.#worker.on("exit", (code) => this.#fail(new ThreadFailure(`checkpoint thread exited with ${code}`)));
+  }
+
+  run(mode: "PASSIVE" | "TRUNCATE"): Promise<CheckpointRow> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      const id = ++this.#next;
+      const timer = setTimeout(() => {
+        this.#fail(new ThreadFailure(`checkpoint took longer than ${CHECKPOINT_TIMEOUT_MS} ms`));
+        void this.#worker.terminate();
+      }, CHECKPOINT_TIMEOUT_MS);
+      timer.unref();
+      this.#pending.set(id, { resolve, reject, timer });
+      this.#worker.postMessage({ id, mode });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#fail(new ThreadFailure("checkpoint thread closed"));
+    await this.#worker.terminate();
+  }
+
+  #fail(failure: Error): void {
+    this.#failure ??= failure;
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(failure);
+    }
+    this.#pending.clear();
+  }
+}
+
 function runStatement(statement: SQLite.Statement, parameters: readonly unknown[]): QueryResult<never> {
   if (statement.reader) return { rows: statement.all(parameters) as never[] };
   const { changes, lastInsertRowid } = statement.run(parameters);
@@ -251,9 +353,11 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
   readonly #log: DbLog;
   readonly #now: () => number;
   #transaction: { startedAt: number; logged: boolean } | null = null;
-  #checkpointBlocked: { since: number; rounds: number; logged: boolean } | null = null;
+  #checkpointBlocked: { since: number; logged: boolean } | null = null;
   #maintaining = false;
   #timer: NodeJS.Timeout | undefined;
+  #thread: CheckpointThread | null = null;
+  readonly #threadWanted: boolean;
 
   constructor(sqlite: SQLite.Database, file: string | null, options: SqliteOptions = {}) {
     this.#sqlite = sqlite;
@@ -265,6 +369,7 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
     this.#intervalMs = options.maintenanceIntervalMs ?? 0;
     this.#log = options.log ?? quiet;
     this.#now = options.now ?? Date.now;
+    this.#threadWanted = Boolean(options.checkpointInThread && file);
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqlite.pragma(`journal_size_limit = ${this.#walLimitBytes}`);
     this.#connection = {
@@ -274,6 +379,10 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
   }
 
   async init(): Promise<void> {
+    if (this.#threadWanted && !this.#thread) {
+      this.#thread = new CheckpointThread(this.#walFile!.slice(0, -"-wal".length), this.#walLimitBytes);
+      this.#sqlite.pragma("wal_autocheckpoint = 0");
+    }
     if (this.#intervalMs > 0 && this.#walFile && !this.#timer) {
       this.#timer = setInterval(() => {
         this.maintain().catch((e: unknown) => this.#log.warn(`WAL maintenance failed: ${String(e)}`));
@@ -324,6 +433,8 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
   async destroy(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.#thread?.close();
+    this.#thread = null;
     this.#sqlite.close();
   }
 
@@ -350,31 +461,32 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
     const walBytesBefore = this.walBytes();
     const result: MaintenanceResult = { walBytesBefore, walBytesAfter: walBytesBefore, checkpoint: null };
     // Nothing to do while the WAL is small, while another process holds the write lock, or while a
-    // transaction of ours is open (the checkpoint would wait for it, and could not pass it).
+    // transaction of ours is open (the checkpoint could not pass it).
     if (this.#maintaining || this.#gate.blocked || this.#transaction) return result;
-    if (walBytesBefore < this.#checkpointAboveBytes && !this.#checkpointBlocked) return result;
+    const truncate = walBytesBefore >= this.#checkpointAboveBytes || this.#checkpointBlocked !== null;
+    if (!truncate && !(this.#thread && walBytesBefore >= PASSIVE_ABOVE_BYTES)) return result;
     this.#maintaining = true;
-    let row: { busy: number; log: number; checkpointed: number };
-    await this.#mutex.lock();
+    let row: CheckpointRow;
     try {
       // TRUNCATE waits (BUSY_TIMEOUT_MS at most) for a writer to finish and for readers of old snapshots,
-      // copies the WAL into the database and empties the file; a reader of an old snapshot makes it stop short.
-      [row] = this.#sqlite.pragma("wal_checkpoint(TRUNCATE)") as Array<typeof row>;
-    } catch (error) {
-      if (!isSqliteBusy(error)) throw error;
-      row = { busy: 1, log: -1, checkpointed: -1 };
+      // copies the WAL into the database and empties the file; a reader of an old snapshot makes it stop
+      // short. PASSIVE copies what it can and waits for nobody.
+      row = await this.#checkpoint(truncate ? "TRUNCATE" : "PASSIVE");
     } finally {
-      this.#mutex.unlock();
       this.#maintaining = false;
     }
     result.walBytesAfter = this.walBytes();
-    result.checkpoint = row.busy ? "blocked" : "done";
-    if (row.busy) {
-      const blocked = (this.#checkpointBlocked ??= { since: now, rounds: 0, logged: false });
-      blocked.rounds += 1;
-      // A writer finishing its commit blocks one round; a long reader blocks round after round.
-      if (!blocked.logged && (blocked.rounds >= 2 || result.walBytesAfter > this.#walLimitBytes)) {
-        blocked.logged = true;
+    const blocked = row.busy !== 0 || row.checkpointed < row.log;
+    result.checkpoint = blocked ? "blocked" : "done";
+    if (blocked) {
+      const state = (this.#checkpointBlocked ??= { since: now, logged: false });
+      // A short read blocks a round or two; a long reader blocks round after round.
+      const blockedMs = this.#now() - state.since;
+      if (
+        !state.logged &&
+        (blockedMs >= this.#longTransactionMs || result.walBytesAfter > this.#walLimitBytes)
+      ) {
+        state.logged = true;
         this.#log.warn(
           "WAL checkpoint blocked: a reader (here or in another process) keeps an old snapshot",
           {
@@ -385,16 +497,43 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
         );
       }
     } else {
-      const blocked = this.#checkpointBlocked;
+      const state = this.#checkpointBlocked;
       this.#checkpointBlocked = null;
-      if (blocked?.logged)
+      if (state?.logged)
         this.#log.info("WAL checkpoint completed", {
-          blockedMs: now - blocked.since,
+          blockedMs: this.#now() - state.since,
           walBytesBefore,
           walBytes: result.walBytesAfter,
         });
     }
     return result;
+  }
+
+  /** One checkpoint, in the thread when there is one (it falls back here for good if the thread fails). */
+  async #checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<CheckpointRow> {
+    if (this.#thread) {
+      try {
+        return await this.#thread.run(mode);
+      } catch (error) {
+        if (!(error instanceof ThreadFailure)) throw error;
+        this.#log.warn("the WAL checkpoint thread failed: checkpoints run in the event loop from now on", {
+          error: error.message,
+        });
+        const thread = this.#thread;
+        this.#thread = null;
+        void thread.close();
+        this.#sqlite.pragma("wal_autocheckpoint = 1000");
+      }
+    }
+    await this.#mutex.lock();
+    try {
+      return (this.#sqlite.pragma(`wal_checkpoint(${mode})`) as CheckpointRow[])[0];
+    } catch (error) {
+      if (!isSqliteBusy(error)) throw error;
+      return { busy: 1, log: -1, checkpointed: -1 };
+    } finally {
+      this.#mutex.unlock();
+    }
   }
 
   #endTransaction(): void {

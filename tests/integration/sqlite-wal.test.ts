@@ -20,15 +20,13 @@ describe("the SQLite WAL stays bounded (journal_size_limit, TRUNCATE checkpoints
   let clock: number;
   let logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }>;
 
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), "wsis-wal-"));
-    file = join(dir, "wal.sqlite");
-    clock = 1_000_000;
-    logs = [];
+  /** A database with a small limit; `thread`: checkpoints in a worker thread (as getDb() does). */
+  async function openDb(thread: boolean) {
     db = createDb(file, {
       sqlite: {
         walLimitBytes: LIMIT,
         checkpointAboveBytes: 1 * MB,
+        checkpointInThread: thread,
         now: () => clock,
         log: {
           info: (message, fields) => logs.push({ level: "info", message, fields }),
@@ -37,6 +35,13 @@ describe("the SQLite WAL stays bounded (journal_size_limit, TRUNCATE checkpoints
       },
     });
     await sql`create table blobs (id integer primary key, data blob not null)`.execute(db);
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "wsis-wal-"));
+    file = join(dir, "wal.sqlite");
+    clock = 1_000_000;
+    logs = [];
   });
   afterEach(async () => {
     await db.destroy();
@@ -67,6 +72,7 @@ describe("the SQLite WAL stays bounded (journal_size_limit, TRUNCATE checkpoints
   }
 
   it("a long reader grows the WAL; once it ends, going on writing cuts the file back to the limit", async () => {
+    await openDb(false);
     const reader = longReader();
     await write(16);
     const grown = walBytes();
@@ -79,35 +85,43 @@ describe("the SQLite WAL stays bounded (journal_size_limit, TRUNCATE checkpoints
     expect(walBytes(), `grown to ${grown}`).toBeLessThanOrEqual(LIMIT);
   });
 
-  it("maintain() reports a blocked checkpoint once, then empties the WAL once the reader is gone", async () => {
-    const control = sqliteControl(db);
-    expect(control).toBeDefined();
-    const reader = longReader();
-    await write();
-    const first = await control!.maintain();
-    expect(first.checkpoint).toBe("blocked");
-    expect(first.walBytesAfter).toBeGreaterThan(5 * MB);
-    clock += 5_000;
-    expect((await control!.maintain()).checkpoint).toBe("blocked");
-    const blocked = logs.filter((l) => l.message.startsWith("WAL checkpoint blocked"));
-    expect(blocked, JSON.stringify(logs)).toHaveLength(1);
-    expect(blocked[0].level).toBe("warn");
+  it.each([
+    ["in a worker thread", true],
+    ["in the event loop", false],
+  ])(
+    "maintain() checkpoints %s: reports a blocked checkpoint once, then empties the WAL once the reader is gone",
+    async (_name, thread) => {
+      await openDb(thread);
+      const control = sqliteControl(db);
+      expect(control).toBeDefined();
+      const reader = longReader();
+      await write();
+      const first = await control!.maintain();
+      expect(first.checkpoint).toBe("blocked");
+      expect(first.walBytesAfter).toBeGreaterThan(5 * MB);
+      clock += 5_000;
+      expect((await control!.maintain()).checkpoint).toBe("blocked");
+      const blocked = logs.filter((l) => l.message.startsWith("WAL checkpoint blocked"));
+      expect(blocked, JSON.stringify(logs)).toHaveLength(1);
+      expect(blocked[0].level).toBe("warn");
 
-    reader.release();
-    clock += 5_000;
-    const after = await control!.maintain();
-    expect(after.checkpoint).toBe("done");
-    expect(after.walBytesAfter).toBe(0);
-    expect(walBytes()).toBeLessThanOrEqual(LIMIT);
-    expect(logs.filter((l) => l.message === "WAL checkpoint completed")).toHaveLength(1);
-    // Nothing more to do, nothing more logged.
-    expect((await control!.maintain()).checkpoint).toBeNull();
-    expect(logs).toHaveLength(2);
-    const { rows } = await sql<{ n: number }>`select count(*) as n from blobs`.execute(db);
-    expect(rows[0].n).toBe(1500);
-  });
+      reader.release();
+      clock += 5_000;
+      const after = await control!.maintain();
+      expect(after.checkpoint).toBe("done");
+      expect(after.walBytesAfter).toBe(0);
+      expect(walBytes()).toBeLessThanOrEqual(LIMIT);
+      expect(logs.filter((l) => l.message === "WAL checkpoint completed")).toHaveLength(1);
+      // Nothing more to do, nothing more logged.
+      expect((await control!.maintain()).checkpoint).toBeNull();
+      expect(logs).toHaveLength(2);
+      const { rows } = await sql<{ n: number }>`select count(*) as n from blobs`.execute(db);
+      expect(rows[0].n).toBe(1500);
+    },
+  );
 
   it("logs a transaction of ours open for more than a few seconds, once", async () => {
+    await openDb(true);
     const control = sqliteControl(db)!;
     let finish = () => {};
     const open = db.transaction().execute(async (trx) => {
@@ -132,5 +146,28 @@ describe("the SQLite WAL stays bounded (journal_size_limit, TRUNCATE checkpoints
       clock += 7_000;
     });
     expect(logs.map((l) => l.message)).toContain("a database transaction was open for a long time");
+  });
+
+  it("the catch-up copy after a long reader runs in the thread: the event loop stays free", async () => {
+    await openDb(true);
+    const control = sqliteControl(db)!;
+    const reader = longReader();
+    await write(48);
+    reader.release();
+    let last = performance.now();
+    let stallMs = 0;
+    const ticker = setInterval(() => {
+      stallMs = Math.max(stallMs, performance.now() - last);
+      last = performance.now();
+    }, 5);
+    const started = performance.now();
+    const result = await control.maintain();
+    const tookMs = performance.now() - started;
+    clearInterval(ticker);
+    expect(result.checkpoint).toBe("done");
+    expect(result.walBytesBefore).toBeGreaterThan(48 * MB);
+    expect(result.walBytesAfter).toBe(0);
+    // Copying ~50 MB takes a few hundred milliseconds (in the event loop, the loop stood still that long).
+    expect(stallMs, `checkpoint took ${Math.round(tookMs)} ms`).toBeLessThan(Math.max(100, tookMs / 2));
   });
 });
