@@ -85,7 +85,9 @@ export function getDb(url: string, sqlite: SqliteOptions = {}): Db {
   if (!holder.__wsisDb || holder.__wsisDb.url !== url)
     holder.__wsisDb = {
       url,
-      db: createDb(url, { sqlite: { maintenanceIntervalMs: MAINTENANCE_INTERVAL_MS, ...sqlite } }),
+      db: createDb(url, {
+        sqlite: { maintenanceIntervalMs: MAINTENANCE_INTERVAL_MS, checkpointInThread: true, ...sqlite },
+      }),
     };
   return holder.__wsisDb.db;
 }

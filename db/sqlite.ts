@@ -26,8 +26,12 @@ export const DEFAULT_BUSY_WAIT_MS = 2_000;
 export const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 /** maintain() checkpoints (TRUNCATE) once the WAL file is this large (autocheckpoints keep it near 4 MB). */
 const DEFAULT_CHECKPOINT_ABOVE_BYTES = 16 * 1024 * 1024;
-/** With the checkpoint thread, maintain() also does SQLite's automatic checkpoints (1,000 pages of 4 kB). */
-const PASSIVE_ABOVE_BYTES = 4 * 1024 * 1024;
+/**
+ * The thread copies in PASSIVE rounds until one finds at most this many new frames (SQLite's automatic
+ * checkpoint size, 1,000 pages); then a TRUNCATE copies the rest while it holds the write lock.
+ */
+const HAND_OVER_FRAMES = 1_000;
+const CATCH_UP_ROUNDS = 20;
 /** A checkpoint in the thread that takes longer than this counts as a failed thread. */
 const CHECKPOINT_TIMEOUT_MS = 60_000;
 /** A transaction of ours open longer than this is logged (once): it holds the write lock and the WAL. */
@@ -81,10 +85,9 @@ export interface SqliteOptions {
   /** Run maintain() on a timer every this many ms (0: never; tests call maintain() themselves). */
   maintenanceIntervalMs?: number;
   /**
-   * Copy the WAL into the database from a worker thread with its own connection, so that no checkpoint
-   * holds the event loop (after a long reader the copy can take seconds); SQLite's automatic checkpoints
-   * on the main connection are turned off and maintain() does them. Default false (the process-wide
-   * database of getDb turns it on).
+   * Copy a grown WAL into the database from a worker thread with its own connection, so that the catch-up
+   * after a long reader (seconds of copying) does not hold the event loop (see maintain()). Default false;
+   * the process-wide database of getDb turns it on.
    */
   checkpointInThread?: boolean;
   log?: DbLog;
@@ -96,7 +99,8 @@ export interface MaintenanceResult {
   /** WAL file size before and after; `checkpoint` is null when none was needed. */
   walBytesBefore: number;
   walBytesAfter: number;
-  checkpoint: "done" | "blocked" | null;
+  /** done: copied and emptied; blocked: a reader keeps an old snapshot; busy: try again next round. */
+  checkpoint: "done" | "blocked" | "busy" | null;
 }
 
 /** What the app asks of a SQLite database beyond queries. */
@@ -237,16 +241,15 @@ interface CheckpointRow {
 class ThreadFailure extends Error {}
 
 /**
- * A worker thread with its own connection to the database file, running PRAGMA wal_checkpoint on request.
- * Its busy timeout is the main connection's: a TRUNCATE that meets a reader gives up within milliseconds
- * (and reports busy) rather than holding up writers.
+ * A worker thread with its own connection to the database file, running checkpoints on request (see
+ * BusyAwareSqliteDriver.maintain). Its busy timeout is the main connection's: a TRUNCATE that meets a
+ * reader gives up within milliseconds rather than holding up writers.
  */
 class CheckpointThread {
   static readonly SOURCE = `
     const { parentPort, workerData } = require("node:worker_threads");
     const Database = require(workerData.module);
     const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs, fileMustExist: true });
-    db.pragma("journal_size_limit = " + workerData.walLimitBytes);
     parentPort.on("message", ({ id, mode }) => {
       try {
         parentPort.postMessage({ id, row: db.pragma("wal_checkpoint(" + mode + ")")[0] });
@@ -263,12 +266,11 @@ class CheckpointThread {
   #next = 0;
   #failure: Error | null = null;
 
-  constructor(file: string, walLimitBytes: number) {
+  constructor(file: string) {
     this.#worker = new Worker(CheckpointThread.SOURCE, {
       eval: true,
       workerData: {
         file,
-        walLimitBytes,
         busyTimeoutMs: BUSY_TIMEOUT_MS,
         module: createRequire(import.meta.url).resolve("better-sqlite3"),
       },
@@ -357,6 +359,11 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
   #maintaining = false;
   #timer: NodeJS.Timeout | undefined;
   #thread: CheckpointThread | null = null;
+  /** Our thread's TRUNCATE holds the write lock: our writes wait for it, and that is no news. */
+  #ownCheckpoint = false;
+  #episodeLogged = false;
+  /** The thread is catching up with a grown WAL (see #catchUp). */
+  #behind = false;
   readonly #threadWanted: boolean;
 
   constructor(sqlite: SQLite.Database, file: string | null, options: SqliteOptions = {}) {
@@ -380,8 +387,7 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
 
   async init(): Promise<void> {
     if (this.#threadWanted && !this.#thread) {
-      this.#thread = new CheckpointThread(this.#walFile!.slice(0, -"-wal".length), this.#walLimitBytes);
-      this.#sqlite.pragma("wal_autocheckpoint = 0");
+      this.#thread = new CheckpointThread(this.#walFile!.slice(0, -"-wal".length));
     }
     if (this.#intervalMs > 0 && this.#walFile && !this.#timer) {
       this.#timer = setInterval(() => {
@@ -463,24 +469,18 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
     // Nothing to do while the WAL is small, while another process holds the write lock, or while a
     // transaction of ours is open (the checkpoint could not pass it).
     if (this.#maintaining || this.#gate.blocked || this.#transaction) return result;
-    const truncate = walBytesBefore >= this.#checkpointAboveBytes || this.#checkpointBlocked !== null;
-    if (!truncate && !(this.#thread && walBytesBefore >= PASSIVE_ABOVE_BYTES)) return result;
+    if (walBytesBefore < this.#checkpointAboveBytes && this.#checkpointBlocked === null && !this.#behind)
+      return result;
     this.#maintaining = true;
-    let row: CheckpointRow;
     try {
-      // TRUNCATE waits (BUSY_TIMEOUT_MS at most) for a writer to finish and for readers of old snapshots,
-      // copies the WAL into the database and empties the file; a reader of an old snapshot makes it stop
-      // short. PASSIVE copies what it can and waits for nobody.
-      row = await this.#checkpoint(truncate ? "TRUNCATE" : "PASSIVE");
+      result.checkpoint = await this.#catchUp();
     } finally {
       this.#maintaining = false;
     }
     result.walBytesAfter = this.walBytes();
-    const blocked = row.busy !== 0 || row.checkpointed < row.log;
-    result.checkpoint = blocked ? "blocked" : "done";
-    if (blocked) {
+    if (result.checkpoint === "blocked") {
       const state = (this.#checkpointBlocked ??= { since: now, logged: false });
-      // A short read blocks a round or two; a long reader blocks round after round.
+      // A short read holds up a round or two; a long reader holds up round after round.
       const blockedMs = this.#now() - state.since;
       if (
         !state.logged &&
@@ -491,12 +491,11 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
           "WAL checkpoint blocked: a reader (here or in another process) keeps an old snapshot",
           {
             walBytes: result.walBytesAfter,
-            walFrames: row.log,
-            checkpointedFrames: row.checkpointed,
+            blockedMs,
           },
         );
       }
-    } else {
+    } else if (result.checkpoint === "done") {
       const state = this.#checkpointBlocked;
       this.#checkpointBlocked = null;
       if (state?.logged)
@@ -509,30 +508,77 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
     return result;
   }
 
-  /** One checkpoint, in the thread when there is one (it falls back here for good if the thread fails). */
-  async #checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<CheckpointRow> {
+  /**
+   * The WAL has grown (a long reader, a burst): copy it into the database, then empty the file.
+   *
+   * With the thread, all of it happens there. Copying a grown WAL takes seconds, and cutting a large file
+   * hundreds of milliseconds; SQLite would do both in the event loop (the automatic checkpoint after the
+   * next commit, and the cut to journal_size_limit when the WAL starts over), so both are off on the main
+   * connection until the thread is done ("catch-up"). The thread copies in PASSIVE rounds, which wait for
+   * nobody and hold up no writer, until a round finds little new; then a TRUNCATE copies the rest and
+   * empties the file, holding the write lock for that time only (our writes wait on timers meanwhile).
+   *
+   * Without the thread, a TRUNCATE here does it all.
+   */
+  async #catchUp(): Promise<"done" | "blocked" | "busy"> {
     if (this.#thread) {
-      try {
-        return await this.#thread.run(mode);
-      } catch (error) {
-        if (!(error instanceof ThreadFailure)) throw error;
-        this.#log.warn("the WAL checkpoint thread failed: checkpoints run in the event loop from now on", {
-          error: error.message,
-        });
-        const thread = this.#thread;
-        this.#thread = null;
-        void thread.close();
-        this.#sqlite.pragma("wal_autocheckpoint = 1000");
+      this.#catchingUp(true);
+      let copied = 0;
+      for (let round = 0; ; round++) {
+        const row = await this.#inThread("PASSIVE");
+        if (!row) break; // the thread failed: below, in the event loop
+        if (row.busy !== 0 || row.checkpointed < row.log) return "blocked";
+        const fresh = row.log - copied;
+        copied = row.log;
+        if (fresh < 0 || fresh <= HAND_OVER_FRAMES) {
+          this.#ownCheckpoint = true;
+          const last = await this.#inThread("TRUNCATE").finally(() => (this.#ownCheckpoint = false));
+          if (!last) break;
+          if (last.checkpointed < last.log) return "blocked";
+          if (last.busy !== 0) return "busy"; // readers still on the WAL: next round
+          this.#catchingUp(false);
+          return "done";
+        }
+        if (round === CATCH_UP_ROUNDS) return "busy";
       }
     }
     await this.#mutex.lock();
+    let row: CheckpointRow;
     try {
-      return (this.#sqlite.pragma(`wal_checkpoint(${mode})`) as CheckpointRow[])[0];
+      // Waits BUSY_TIMEOUT_MS at most for a writer (another process) and for readers still on the WAL.
+      [row] = this.#sqlite.pragma("wal_checkpoint(TRUNCATE)") as CheckpointRow[];
     } catch (error) {
       if (!isSqliteBusy(error)) throw error;
-      return { busy: 1, log: -1, checkpointed: -1 };
+      return "busy";
     } finally {
       this.#mutex.unlock();
+    }
+    if (row.checkpointed < row.log) return "blocked";
+    return row.busy ? "busy" : "done";
+  }
+
+  /** Automatic checkpoints and the WAL size limit on the main connection: off while the thread catches up. */
+  #catchingUp(on: boolean): void {
+    if (this.#behind === on) return;
+    this.#behind = on;
+    this.#sqlite.pragma(`wal_autocheckpoint = ${on ? 0 : 1000}`);
+    this.#sqlite.pragma(`journal_size_limit = ${on ? -1 : this.#walLimitBytes}`);
+  }
+
+  /** A checkpoint in the thread; null if the thread failed (checkpoints go back to the main connection). */
+  async #inThread(mode: "PASSIVE" | "TRUNCATE"): Promise<CheckpointRow | null> {
+    try {
+      return await this.#thread!.run(mode);
+    } catch (error) {
+      if (!(error instanceof ThreadFailure)) throw error;
+      this.#log.warn("the WAL checkpoint thread failed: checkpoints run in the event loop from now on", {
+        error: error.message,
+      });
+      const thread = this.#thread;
+      this.#thread = null;
+      void thread?.close();
+      this.#catchingUp(false);
+      return null;
     }
   }
 
@@ -636,17 +682,21 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
   }
 
   #blocked(): void {
-    if (this.#gate.block())
-      this.#log.warn("database busy: another process holds the SQLite write lock", {
-        waitMs: this.#busyWaitMs,
-        then: "503 with Retry-After",
-      });
+    if (this.#gate.block()) this.#episodeLogged = false;
+    if (this.#episodeLogged || this.#ownCheckpoint) return;
+    this.#episodeLogged = true;
+    this.#log.warn("database busy: another process holds the SQLite write lock", {
+      waitMs: this.#busyWaitMs,
+      then: "503 with Retry-After",
+    });
   }
 
   #opened(): void {
     const refused = this.#gate.refused;
     const busyMs = this.#gate.open();
-    if (busyMs !== null) this.#log.info("database writable again", { busyMs: Math.round(busyMs), refused });
+    if (busyMs !== null && this.#episodeLogged)
+      this.#log.info("database writable again", { busyMs: Math.round(busyMs), refused });
+    this.#episodeLogged = false;
   }
 
   async *#stream<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

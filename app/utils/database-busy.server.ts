@@ -38,7 +38,7 @@ function answerBusy<F extends Handler>(handler: F | undefined, page: boolean): F
 
 /**
  * The server build with every loader and action answering a DatabaseBusyError (SQLite locked by another
- * process past SQLITE_BUSY_WAIT_MS) as a thrown 503 Response: Remix renders the root error page with that
+ * process past SQLITE_WAIT_MS) as a thrown 503 Response: Remix renders the root error page with that
  * status, and the root `headers` passes Retry-After on; data requests get the 503 as it is.
  */
 export function answerDatabaseBusy(build: ServerBuild): ServerBuild {

@@ -17,7 +17,7 @@ const EnvSchema = z.object({
       message: "must be a SQLite file path (e.g. var/wsis.sqlite) or a postgres:// URL",
     }),
   /** SQLite: how long a write waits in all for a lock held by another process before a 503 (timers, not the loop). */
-  SQLITE_BUSY_WAIT_MS: z
+  SQLITE_WAIT_MS: z
     .string()
     .default("2000")
     .refine((v) => /^\d{1,6}$/.test(v) && Number(v) <= 60_000, {

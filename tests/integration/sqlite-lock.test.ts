@@ -5,7 +5,7 @@ import { createTestDb, type TestDb } from "../helpers/db";
 import { signInDirectly } from "../helpers/session";
 import { holdExclusiveLock } from "../helpers/sqlite-lock";
 
-/** How long the other process holds its lock, and how long the app waits for it at most (SQLITE_BUSY_WAIT_MS). */
+/** How long the other process holds its lock, and how long the app waits for it at most (SQLITE_WAIT_MS). */
 const LOCK_MS = 6_000;
 const BUSY_WAIT_MS = 2_000;
 
@@ -27,7 +27,7 @@ describe("a SQLite write lock held by another process", () => {
     const edition = await makeEdition(t.db, { phase: "voting", now: new Date() });
     for (const code of ["C1", "C2", "C3"])
       projects.push((await makeProject(t.db, { editionId: edition.id, categoryCode: code })).id);
-    app = await startApp({ databaseUrl: t.url, env: { SQLITE_BUSY_WAIT_MS: String(BUSY_WAIT_MS) } });
+    app = await startApp({ databaseUrl: t.url, env: { SQLITE_WAIT_MS: String(BUSY_WAIT_MS) } });
     for (let i = 0; i < 20; i++) {
       const user = await makeUser(t.db);
       const client = new Client(app.url);
