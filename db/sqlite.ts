@@ -364,6 +364,7 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
   #episodeLogged = false;
   /** The thread is catching up with a grown WAL (see #catchUp). */
   #behind = false;
+  #closed = false;
   readonly #threadWanted: boolean;
 
   constructor(sqlite: SQLite.Database, file: string | null, options: SqliteOptions = {}) {
@@ -437,6 +438,7 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
   }
 
   async destroy(): Promise<void> {
+    this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#thread?.close();
@@ -468,7 +470,7 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
     const result: MaintenanceResult = { walBytesBefore, walBytesAfter: walBytesBefore, checkpoint: null };
     // Nothing to do while the WAL is small, while another process holds the write lock, or while a
     // transaction of ours is open (the checkpoint could not pass it).
-    if (this.#maintaining || this.#gate.blocked || this.#transaction) return result;
+    if (this.#closed || this.#maintaining || this.#gate.blocked || this.#transaction) return result;
     if (walBytesBefore < this.#checkpointAboveBytes && this.#checkpointBlocked === null && !this.#behind)
       return result;
     this.#maintaining = true;
@@ -542,6 +544,7 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
         if (round === CATCH_UP_ROUNDS) return "busy";
       }
     }
+    if (this.#closed) return "busy";
     await this.#mutex.lock();
     let row: CheckpointRow;
     try {
@@ -571,6 +574,7 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
       return await this.#thread!.run(mode);
     } catch (error) {
       if (!(error instanceof ThreadFailure)) throw error;
+      if (this.#closed) return null;
       this.#log.warn("the WAL checkpoint thread failed: checkpoints run in the event loop from now on", {
         error: error.message,
       });
