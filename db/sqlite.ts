@@ -468,9 +468,9 @@ export class BusyAwareSqliteDriver implements Driver, SqliteControl {
     }
     const walBytesBefore = this.walBytes();
     const result: MaintenanceResult = { walBytesBefore, walBytesAfter: walBytesBefore, checkpoint: null };
-    // Nothing to do while the WAL is small, while another process holds the write lock, or while a
+    // Nothing to do while the WAL is small, while our writes wait for another process's lock, or while a
     // transaction of ours is open (the checkpoint could not pass it).
-    if (this.#closed || this.#maintaining || this.#gate.blocked || this.#transaction) return result;
+    if (this.#closed || this.#maintaining || this.#gate.shouldWait() || this.#transaction) return result;
     if (walBytesBefore < this.#checkpointAboveBytes && this.#checkpointBlocked === null && !this.#behind)
       return result;
     this.#maintaining = true;
