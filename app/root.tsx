@@ -33,7 +33,7 @@ export const meta: MetaFunction = () => [
   },
 ];
 
-/** Passes Retry-After (and nothing else) from a thrown 429 to the document response. */
+/** Passes Retry-After (and nothing else) from a thrown 429 or 503 to the document response. */
 export const headers: HeadersFunction = ({ errorHeaders }) => {
   const out = new Headers();
   const retry = errorHeaders?.get("Retry-After");

@@ -7,7 +7,7 @@ import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type Express } from "express";
 import helmet from "helmet";
-import { closeDb } from "../db/client";
+import { closeDb, isDatabaseBusy, sqliteControl } from "../db/client";
 import { prepareDatabase } from "../db/prepare";
 import { HOUSEKEEPING, maintainHousekeeping, startWorkers, type RunningWorkers } from "../workers/index";
 import { runInline } from "../workers/jobs/index";
@@ -18,6 +18,7 @@ import { log } from "./utils/log.server";
 import { MAX_FORM_BYTES, isSameOrigin } from "./utils/csrf.server";
 import { closeRedis, initRedis, redisHealth } from "./utils/redis.server";
 import { errorPage } from "./utils/error-page.server";
+import { answerDatabaseBusy } from "./utils/database-busy.server";
 import { isVoteRequest, voteHandler } from "./http/vote.server";
 import { clientIp } from "./utils/request.server";
 import { createDrainableServer, stopOnSignals } from "./utils/shutdown.server";
@@ -88,11 +89,17 @@ export function createApp(build: ServerBuild): Express {
     res.set("Cache-Control", "no-store");
     try {
       await db().selectFrom("categories").select("id").limit(1).execute();
+      // "busy": writes are waiting for another process's SQLite lock (and get 503s past the bounded wait).
       // Redis is not the system of record: "degraded" (breaker open, or no answer to a PING within 500 ms)
       // still answers 200, as the app keeps working without it.
-      res.json({ ok: true, db: "up", redis: await redisHealth() });
-    } catch {
-      res.status(503).json({ ok: false, db: "down" });
+      res.json({
+        ok: true,
+        db: sqliteControl(db())?.busySince() ? "busy" : "up",
+        redis: await redisHealth(),
+      });
+    } catch (error) {
+      if (isDatabaseBusy(error)) res.set("Retry-After", String(error.retryAfterSeconds));
+      res.status(503).json({ ok: false, db: isDatabaseBusy(error) ? "busy" : "down" });
     }
   });
 
@@ -139,7 +146,7 @@ export function createApp(build: ServerBuild): Express {
   app.all(
     "*",
     createRequestHandler({
-      build,
+      build: answerDatabaseBusy(build),
       mode: env().NODE_ENV === "production" ? "production" : "development",
       getLoadContext: (req, res) => ({
         clientIp: clientIp(req.socket.remoteAddress, req.get("X-Forwarded-For"), env().TRUST_PROXY),

@@ -1,9 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type SqliteDatabase } from "kysely";
+import { Kysely, PostgresAdapter, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema";
+import {
+  BusyAwareSqliteDriver,
+  busyAwareSqliteDialect,
+  MAINTENANCE_INTERVAL_MS,
+  type SqliteControl,
+  type SqliteOptions,
+} from "./sqlite";
+
+export { DatabaseBusyError, isDatabaseBusy } from "./sqlite";
 
 // COUNT(*) and SUM() come back from PostgreSQL as int8 strings; our counts fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -21,9 +30,14 @@ export interface CreateDbOptions {
   /** PostgreSQL schema to use (search_path); tests isolate each run in its own. */
   schema?: string;
   poolSize?: number;
+  /** SQLite only: lock waits, WAL limit and upkeep, logging (see db/sqlite.ts). */
+  sqlite?: SqliteOptions;
 }
 
-/** Opens a Kysely instance on a SQLite file (WAL, foreign keys, busy timeout) or a PostgreSQL URL. */
+/**
+ * Opens a Kysely instance on a SQLite file (WAL, foreign keys, lock waits on timers: db/sqlite.ts) or a
+ * PostgreSQL URL.
+ */
 export function createDb(url: string, options: CreateDbOptions = {}): Db {
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({
@@ -38,29 +52,21 @@ export function createDb(url: string, options: CreateDbOptions = {}): Db {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const driver = new BusyAwareSqliteDriver(sqlite, url === ":memory:" ? null : url, options.sqlite);
+  const db = new Kysely<Database>({ dialect: busyAwareSqliteDialect(driver) });
+  controls().set(db, driver);
+  return db;
 }
 
-/**
- * Kysely prepares every query anew; on the hot paths (votes, sessions) preparing costs as much as running.
- * Statements are cached by SQL text (SQLite re-prepares them itself after a schema change); the cache is
- * emptied when it grows past 500 distinct texts (queries with variable IN lists).
- */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sqlText: string) {
-      let statement = cache.get(sqlText);
-      if (!statement) {
-        if (cache.size >= 500) cache.clear();
-        statement = sqlite.prepare(sqlText);
-        cache.set(sqlText, statement);
-      }
-      return statement;
-    },
-  };
+/** Kept on globalThis: the Remix build and the server entry each load this module (see getDb). */
+function controls(): WeakMap<Db, SqliteControl> {
+  const holder = globalThis as { __wsisSqliteControls?: WeakMap<Db, SqliteControl> };
+  return (holder.__wsisSqliteControls ??= new WeakMap());
+}
+
+/** Lock and WAL upkeep of a SQLite database (undefined on PostgreSQL). */
+export function sqliteControl(db: Db): SqliteControl | undefined {
+  return controls().get(db);
 }
 
 /** Which engine a Kysely instance talks to. */
@@ -74,9 +80,15 @@ type Holder = { __wsisDb?: { url: string; db: Db } };
  * The process-wide database. Kept on globalThis because the Remix build and the express/worker entry points
  * are separate module graphs that must share one connection (one SQLite handle, one pool).
  */
-export function getDb(url: string): Db {
+export function getDb(url: string, sqlite: SqliteOptions = {}): Db {
   const holder = globalThis as Holder;
-  if (!holder.__wsisDb || holder.__wsisDb.url !== url) holder.__wsisDb = { url, db: createDb(url) };
+  if (!holder.__wsisDb || holder.__wsisDb.url !== url)
+    holder.__wsisDb = {
+      url,
+      db: createDb(url, {
+        sqlite: { maintenanceIntervalMs: MAINTENANCE_INTERVAL_MS, checkpointInThread: true, ...sqlite },
+      }),
+    };
   return holder.__wsisDb.db;
 }
 

@@ -1,101 +1,31 @@
+/**
+ * Fraud flags (DESIGN §5): every minute, the suspicious patterns among the last hour of an edition's votes are
+ * found and upserted as flags for organisers. The vote patterns (one IP address or network, fresh accounts,
+ * same-second bursts) are counted by GROUP BY in SQL here; the address patterns are in
+ * fraud-addresses.server.ts; thresholds, kinds and evidence in fraud-flags.ts.
+ */
 import { sql, type RawBuilder, type SqlBool } from "kysely";
 import { dialectOf, type Db } from "../../db/client";
-import { isDisposableEmail } from "./disposable.server";
-
-/** Thresholds of the suspicious patterns of DESIGN §5; a flag is evidence for organisers, never a verdict. */
-export const FRAUD_RULES = {
-  /** Votes for one project from one IP address. */
-  sameIp: 20,
-  /** Votes for one project from one /24 (IPv4) or /48 (IPv6) network. */
-  sameNetwork: 50,
-  /** Votes for one project, within one hour, from accounts created less than `freshMinutes` before voting. */
-  freshBurst: 20,
-  freshMinutes: 10,
-  /** Votes for one project within the same second from different voters. */
-  sameSecond: 10,
-  /** Votes for one project from disposable-email addresses. */
-  disposable: 5,
-  /** Votes for one project from look-alike addresses (same domain, same local part once digits are removed). */
-  lookalike: 5,
-} as const;
-
-export type FraudKind =
-  "same_ip" | "same_network" | "fresh_accounts" | "same_second" | "disposable_email" | "lookalike_email";
-
-export const FRAUD_LABELS: Record<FraudKind, string> = {
-  same_ip: "Many votes for one project from one IP address",
-  same_network: "Many votes for one project from one network",
-  fresh_accounts: "Burst of votes from accounts created minutes before voting",
-  same_second: "Many votes for one project in the same second",
-  disposable_email: "Votes from disposable email addresses",
-  lookalike_email: "Votes from look-alike email addresses",
-};
-
-/**
- * How far back each run looks. The patterns are bursts (same second, fresh accounts, one address or network
- * hammering a project), so the job, which runs every minute, reads only the last hour of votes — a bounded
- * range scan on (edition_id, created_at) — instead of the whole edition (two million votes at the peak).
- * A flag keeps the evidence of the window in which it was largest.
- */
-export const FRAUD_WINDOW_MS = 60 * 60 * 1000;
-
-/** Vote ids shown as evidence with each flag. */
-const SAMPLE = 20;
+import { disposableChecker, findByEmail } from "./fraud-addresses.server";
+import {
+  FRAUD_RULES,
+  FRAUD_WINDOW_MS,
+  SAMPLE,
+  addTo,
+  burstThreshold,
+  byTime,
+  evidenceOf,
+  lookalikeKey,
+  parseSubject,
+  subjectOf,
+  type Finding,
+  type FraudKind,
+  type PatternTag,
+  type VoteTime,
+} from "./fraud-flags";
 
 /** Flags upserted by one statement (nine bound parameters each). */
 const FLAGS_PER_QUERY = 100;
-
-/** A group of votes for one project that reached its pattern's threshold: a flag to upsert. */
-interface Finding {
-  kind: FraudKind;
-  subject: string;
-  projectId: number;
-  votes: number;
-  evidence: Record<string, unknown>;
-}
-
-/** What the votes of a group have in common, besides its project: a value of a column, a second, an hour… */
-type PatternTag = "ip" | "net" | "hour" | "second" | "disposable" | "like";
-
-/** "project:12|ip:203.0.113.7", "project:12|disposable": a flag's identity within its edition and kind. */
-function subjectOf(projectId: number, tag: PatternTag, key: string | null): string {
-  return `project:${projectId}|${tag}${key === null ? "" : `:${key}`}`;
-}
-
-function parseSubject(subject: string): { projectId: number; key: string | null } | null {
-  const match = /^project:(\d+)\|[a-z]+(?::(.*))?$/.exec(subject);
-  return match ? { projectId: Number(match[1]), key: match[2] ?? null } : null;
-}
-
-/** A vote as the evidence of a flag shows it. */
-interface VoteTime {
-  id: number;
-  created_at: string;
-}
-
-/** Time, then id, order: the evidence shows the first votes of a group. */
-function byTime(a: VoteTime, b: VoteTime): number {
-  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
-  return a.id - b.id;
-}
-
-/** Appends `value` to the list of `key`. */
-function addTo<K, V>(lists: Map<K, V[]>, key: K, value: V): void {
-  const list = lists.get(key);
-  if (list) list.push(value);
-  else lists.set(key, [value]);
-}
-
-/** A flag's evidence: its votes, from when to when, what its pattern adds, its first votes (sorted). */
-function evidenceOf(
-  votes: number,
-  first: VoteTime[],
-  last: string,
-  extra: Record<string, unknown>,
-): Record<string, unknown> {
-  const sampleVoteIds = first.slice(0, SAMPLE).map((v) => v.id);
-  return { votes, first: first[0].created_at, last, ...extra, sampleVoteIds };
-}
 
 /**
  * The vote `v` was cast less than `freshMinutes` after its voter's account was created. Dates are ISO text
@@ -346,15 +276,6 @@ async function findGrouped(database: Db, editionId: number, since: string): Prom
 }
 
 /**
- * The least count of a burst when `expected` votes were to be expected from the project's own pace: six
- * standard deviations of a Poisson count above it (a chance of about one in a billion), and never below the
- * pattern's fixed threshold. A quiet project keeps the fixed threshold; a popular one needs a real spike.
- */
-export function burstThreshold(floor: number, expected: number): number {
-  return Math.max(floor, Math.ceil(expected + 6 * Math.sqrt(expected) + 6));
-}
-
-/**
  * The pace of each of `projectIds` in the window: its votes per second since its first vote in the window (counted over
  * at least a minute, so that a project's first votes do not set a pace of their own).
  */
@@ -381,156 +302,6 @@ async function paceOf(database: Db, since: string, projectIds: number[]) {
     ]),
   );
   return { perSecond: (projectId: number) => perSecond.get(projectId) ?? 0 };
-}
-
-/** Look-alike key: the local part without digits, dots, dashes and underscores, then "@" and the domain. */
-function lookalikeKey(email: string): string | null {
-  const [local, domain] = email.split("@");
-  const stem = local.replace(/[0-9._-]+/g, "");
-  return stem.length >= 3 && stem !== local ? `${stem}@${domain}` : null;
-}
-
-/** isDisposableEmail once per domain: it scans the list's wildcards, and voters share few domains. */
-function disposableChecker(): (email: string) => boolean {
-  const byDomain = new Map<string, boolean>();
-  return (email) => {
-    const domain = email.slice(email.lastIndexOf("@") + 1);
-    let disposable = byDomain.get(domain);
-    if (disposable === undefined) byDomain.set(domain, (disposable = isDisposableEmail(email)));
-    return disposable;
-  };
-}
-
-/** Voters grouped by a property of their address (disposable, one look-alike stem), as key → voter ids. */
-type VoterGroups = Map<string, number[]>;
-
-/** Voters sent to the database per query (bound parameters). */
-const VOTERS_PER_QUERY = 1000;
-
-/**
- * Counts, per project, the votes since `since` of each group of voters that could reach `threshold` (a voter
- * gives at most one vote per project, so a group of fewer voters never can). Groups are read a batch of
- * about VOTERS_PER_QUERY voters at a time and finished before the next batch: memory stays one batch's votes.
- */
-async function findByVoters(
-  database: Db,
-  editionId: number,
-  since: string,
-  groups: VoterGroups,
-  threshold: number,
-  kind: FraudKind,
-  flag: (
-    key: string,
-    projectId: number,
-    voterIds: number[],
-  ) => { subject: string; extra: Record<string, unknown> },
-): Promise<Finding[]> {
-  const findings: Finding[] = [];
-  let batch: [string, number[]][] = [];
-  const flush = async () => {
-    const keyOf = new Map<number, string>();
-    for (const [key, voters] of batch) for (const id of voters) keyOf.set(id, key);
-    const ids = [...keyOf.keys()];
-    const tally = new Map<string, (VoteTime & { voter_id: number })[]>();
-    for (let i = 0; i < ids.length; i += VOTERS_PER_QUERY) {
-      // By voter only, so that the engine reads (voter_id, …) whatever its statistics say: the edition is
-      // checked here (a voter has a few votes per edition, and other editions have none in the window).
-      const rows = await database
-        .selectFrom("votes as v")
-        .select(["v.id", "v.edition_id", "v.project_id", "v.voter_id", "v.created_at"])
-        .where("v.voter_id", "in", ids.slice(i, i + VOTERS_PER_QUERY))
-        .where("v.created_at", ">=", since)
-        .execute();
-      for (const r of rows)
-        if (r.edition_id === editionId) addTo(tally, `${r.project_id}|${keyOf.get(r.voter_id)}`, r);
-    }
-    for (const [k, rows] of tally) {
-      if (rows.length < threshold) continue;
-      rows.sort(byTime);
-      const cut = k.indexOf("|");
-      const projectId = Number(k.slice(0, cut));
-      const { subject, extra } = flag(
-        k.slice(cut + 1),
-        projectId,
-        rows.map((r) => r.voter_id),
-      );
-      const evidence = evidenceOf(rows.length, rows, rows[rows.length - 1].created_at, extra);
-      findings.push({ kind, subject, projectId, votes: rows.length, evidence });
-    }
-    batch = [];
-  };
-  let size = 0;
-  for (const [key, voters] of groups) {
-    if (voters.length < threshold) continue;
-    batch.push([key, voters]);
-    size += voters.length;
-    if (size >= VOTERS_PER_QUERY) {
-      await flush();
-      size = 0;
-    }
-  }
-  await flush();
-  return findings;
-}
-
-/**
- * Disposable and look-alike addresses are properties of voters, not of votes: they are computed once per
- * distinct voter of the window (far fewer than votes), and only the votes of voters that could form a flag
- * are read.
- */
-async function findByEmail(database: Db, editionId: number, since: string): Promise<Finding[]> {
-  const voters = await database
-    .selectFrom("users as u")
-    .select(["u.id", "u.email_canonical"])
-    .where("u.id", "in", (eb) =>
-      eb
-        .selectFrom("votes as v")
-        .select("v.voter_id")
-        .where("v.edition_id", "=", editionId)
-        .where("v.created_at", ">=", since),
-    )
-    .execute();
-  const disposable: number[] = [];
-  const domainOf = new Map<number, string>();
-  const lookalike: VoterGroups = new Map();
-  const isDisposable = disposableChecker();
-  for (const { id, email_canonical: email } of voters) {
-    if (isDisposable(email)) {
-      disposable.push(id);
-      domainOf.set(id, email.slice(email.lastIndexOf("@") + 1));
-    }
-    const key = lookalikeKey(email);
-    if (key) addTo(lookalike, key, id);
-  }
-  return [
-    ...(await findByVoters(
-      database,
-      editionId,
-      since,
-      new Map([["disposable", disposable]]),
-      FRAUD_RULES.disposable,
-      "disposable_email",
-      (_key, projectId, voterIds) => ({
-        subject: subjectOf(projectId, "disposable", null),
-        extra: { domains: [...new Set(voterIds.map((id) => domainOf.get(id)))].sort().slice(0, 10) },
-      }),
-    )),
-    ...(await findByVoters(
-      database,
-      editionId,
-      since,
-      lookalike,
-      FRAUD_RULES.lookalike,
-      "lookalike_email",
-      (key, projectId) => {
-        const at = key.lastIndexOf("@");
-        return {
-          subject: subjectOf(projectId, "like", key),
-          extra: { pattern: `${key.slice(0, at)}…${key.slice(at)}` },
-        };
-      },
-    )),
-  ];
 }
 
 /** Finds the suspicious patterns of DESIGN §5 among an edition's votes since `since`. No writes. */

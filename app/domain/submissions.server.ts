@@ -1,7 +1,8 @@
 /**
  * The submission phase (DESIGN §3): organisations draft, submit, edit and withdraw projects until the
- * deadline. Every function takes `now` (the server decides whether the phase is open) and an optional
- * database; ownership (membership of the project's organisation) is checked here, not only in routes.
+ * deadline (windows.ts). Every function takes `now` (the server decides whether the phase is open) and an
+ * optional database; ownership (membership of the project's organisation) is checked here, not only in
+ * routes. What the submitter's pages show: submitter.server.ts; reviewer flags: project-flags.server.ts.
  */
 import { sql, type Transaction } from "kysely";
 import { dialectOf, isUniqueViolation, type Db } from "../../db/client";
@@ -19,14 +20,15 @@ import {
 import { db } from "../utils/db.server";
 import { env } from "../utils/env.server";
 import { audit } from "./audit.server";
-import { currentEdition, listCategories, categoryById } from "./editions.server";
+import { currentEdition } from "./editions.server";
 import { canonicalEmail } from "./email";
-import { isMember, listOrganisationsOf } from "./organisations.server";
+import { isMember } from "./organisations.server";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
-import { formatInstant, isPhaseOpen } from "./phases";
+import { formatInstant } from "./phases";
+import { clearFlags, recomputeFlags } from "./project-flags.server";
 import { formatNumberList } from "./sdgs";
-import { nearDuplicates, titleSimilarity, SIMILAR_TITLE_THRESHOLD } from "./similarity";
 import { fingerprint, normaliseText } from "./text";
+import { submissionWindow } from "./windows";
 
 /** Sends committed outbox rows (tests pass a recorder instead of reaching Redis). */
 export type Dispatch = (ids: ReadonlyArray<number | null>) => Promise<void>;
@@ -48,179 +50,9 @@ const NOT_FOUND: SubmissionResult = {
   errors: { form: "This project does not exist or you are not a member of its organisation." },
 };
 
-/** Whether submissions are open for an edition at `now`, with the sentence to show either way. */
-export function submissionWindow(
-  edition: Edition,
-  now: Date,
-): { open: boolean; message: string; closes: string } {
-  const opens = formatInstant(edition.submission_opens_at, edition.timezone);
-  const closes = formatInstant(edition.submission_closes_at, edition.timezone);
-  if (isPhaseOpen(edition, "submission", now)) {
-    return { open: true, message: `Submissions are open until ${closes}.`, closes };
-  }
-  if (now.getTime() < new Date(edition.submission_opens_at).getTime()) {
-    return { open: false, message: `Submissions for the ${edition.name} open on ${opens}.`, closes };
-  }
-  return {
-    open: false,
-    message: `The submission deadline of the ${edition.name} passed on ${closes}: projects can no longer be created, changed, submitted or withdrawn.`,
-    closes,
-  };
-}
-
 /** The schema options an edition implies at `now`. */
 export function schemaOptions(edition: Edition, now: Date): ProjectSchemaOptions {
   return { minLongAnswerWords: edition.min_long_answer_words, currentYear: now.getUTCFullYear() };
-}
-
-export type ProjectOutcome = "nominated" | "not_nominated" | null;
-
-/** One line of the submitter's list. */
-export interface ProjectRow {
-  id: number;
-  title: string;
-  status: ProjectStatus;
-  updated_at: string;
-  submitted_at: string | null;
-  organisation_id: number;
-  organisation_name: string;
-  category_code: string;
-  category_name: string;
-  outcome: ProjectOutcome;
-}
-
-/**
- * The submitter's list: every project of the user's organisations in the current edition, with its status
- * and, once the nominee list is published (and only then), whether it was nominated.
- */
-export async function submissionOverview(userId: number, now: Date, database: Db = db()) {
-  const [edition, organisations] = await Promise.all([
-    currentEdition(now, database),
-    listOrganisationsOf(userId, database),
-  ]);
-  const none: ProjectRow[] = [];
-  if (!edition) return { edition: null, window: null, organisations, projects: none };
-  const orgIds = organisations.map((o) => o.id);
-  const published = edition.nominees_published_at !== null;
-  const rows = orgIds.length
-    ? await database
-        .selectFrom("projects as p")
-        .innerJoin("organisations as o", "o.id", "p.organisation_id")
-        .innerJoin("categories as c", "c.id", "p.category_id")
-        .leftJoin("nomination_decisions as d", "d.project_id", "p.id")
-        .select([
-          "p.id",
-          "p.title",
-          "p.status",
-          "p.updated_at",
-          "p.submitted_at",
-          "p.organisation_id",
-          "o.name as organisation_name",
-          "c.code as category_code",
-          "c.name as category_name",
-          "d.decision",
-        ])
-        .where("p.edition_id", "=", edition.id)
-        .where("p.organisation_id", "in", orgIds)
-        .orderBy("o.name")
-        .orderBy("c.position")
-        .execute()
-    : [];
-  const projects = rows.map(({ decision, ...p }): ProjectRow => {
-    // Decisions stay private until organisers publish the nominee list.
-    let outcome: ProjectOutcome = null;
-    if (published && p.status === "submitted" && decision)
-      outcome = decision === "nominate" ? "nominated" : "not_nominated";
-    return { ...p, outcome };
-  });
-  return { edition, window: submissionWindow(edition, now), organisations, projects };
-}
-
-/**
- * A project with its edition, organisation and category, when `userId` is a member of its organisation;
- * otherwise undefined (someone else's project looks exactly like a missing one).
- */
-export async function findOwnProject(userId: number, projectId: number, database: Db = db()) {
-  const project = await database
-    .selectFrom("projects")
-    .selectAll()
-    .where("id", "=", projectId)
-    .executeTakeFirst();
-  if (!project || !(await isMember(userId, project.organisation_id, database))) return undefined;
-  const [edition, organisation, category, decision] = await Promise.all([
-    database
-      .selectFrom("editions")
-      .selectAll()
-      .where("id", "=", project.edition_id)
-      .executeTakeFirstOrThrow(),
-    database
-      .selectFrom("organisations")
-      .select(["id", "name", "country"])
-      .where("id", "=", project.organisation_id)
-      .executeTakeFirstOrThrow(),
-    categoryById(database, project.category_id),
-    database
-      .selectFrom("nomination_decisions")
-      .select("decision")
-      .where("project_id", "=", projectId)
-      .executeTakeFirst(),
-  ]);
-  let outcome: ProjectOutcome = null;
-  if (edition.nominees_published_at !== null && project.status === "submitted" && decision) {
-    outcome = decision.decision === "nominate" ? "nominated" : "not_nominated";
-  }
-  return { project, edition, organisation, category, outcome };
-}
-
-/** A category with the organisation's project already in it, if any. */
-export interface CategoryChoice {
-  id: number;
-  code: string;
-  name: string;
-  taken: { id: number; title: string } | null;
-}
-
-/** The categories with, for one organisation and edition, the project already using each (if any). */
-export async function categoriesFor(
-  organisationId: number,
-  editionId: number,
-  database: Db = db(),
-): Promise<CategoryChoice[]> {
-  const [categories, taken] = await Promise.all([
-    listCategories(database),
-    database
-      .selectFrom("projects")
-      .select(["id", "title", "category_id"])
-      .where("organisation_id", "=", organisationId)
-      .where("edition_id", "=", editionId)
-      .execute(),
-  ]);
-  const byCategory = new Map(taken.map((p) => [p.category_id, { id: p.id, title: p.title }]));
-  return categories.map((c) => ({ ...c, taken: byCategory.get(c.id) ?? null }));
-}
-
-/** What the "new project" page needs, or undefined when the user is not a member of the organisation. */
-export async function newProjectContext(
-  userId: number,
-  organisationId: number,
-  now: Date,
-  database: Db = db(),
-) {
-  if (!(await isMember(userId, organisationId, database))) return undefined;
-  const organisation = await database
-    .selectFrom("organisations")
-    .select(["id", "name", "country"])
-    .where("id", "=", organisationId)
-    .executeTakeFirstOrThrow();
-  const edition = await currentEdition(now, database);
-  const none: CategoryChoice[] = [];
-  if (!edition) return { organisation, edition: null, window: null, categories: none };
-  return {
-    organisation,
-    edition,
-    window: submissionWindow(edition, now),
-    categories: await categoriesFor(organisationId, edition.id, database),
-  };
 }
 
 type Intent = "save" | "submit";
@@ -465,81 +297,6 @@ async function refuseExactDuplicate(
     status: 409,
     errors: { title: `${message} has already been submitted in this edition by another organisation.` },
   });
-}
-
-/**
- * Re-derives the reviewer flags of a project being submitted: near-duplicates among the edition's submitted
- * projects (both directions, so the earlier project shows the link too) and earlier editions' winners, and
- * likely previous winners (same organisation, similar title).
- */
-async function recomputeFlags(
-  trx: Transaction<Database>,
-  p: { id: number; edition: Edition; organisationId: number; title: string; short_description: string },
-  now: Date,
-): Promise<void> {
-  await clearFlags(trx, p.id, p.edition.id);
-  const [peers, winners] = await Promise.all([
-    trx
-      .selectFrom("projects")
-      .select(["id", "title", "short_description as description"])
-      .where("edition_id", "=", p.edition.id)
-      .where("status", "=", "submitted")
-      .where("id", "!=", p.id)
-      .execute(),
-    trx
-      .selectFrom("awards as a")
-      .innerJoin("projects as w", "w.id", "a.project_id")
-      .innerJoin("editions as e", "e.id", "a.edition_id")
-      .select(["w.id", "w.title", "w.short_description as description", "w.organisation_id"])
-      .where("a.kind", "=", "winner")
-      .where("e.year", "<", p.edition.year)
-      .execute(),
-  ]);
-  const subject = { title: p.title, description: p.short_description };
-  const createdAt = now.toISOString();
-  const rows: Array<{
-    project_id: number;
-    kind: "near_duplicate" | "previous_winner";
-    match_project_id: number;
-    score: number;
-  }> = [];
-  for (const { candidate, score } of nearDuplicates(subject, peers)) {
-    rows.push({ project_id: p.id, kind: "near_duplicate", match_project_id: candidate.id, score });
-    rows.push({ project_id: candidate.id, kind: "near_duplicate", match_project_id: p.id, score });
-  }
-  for (const { candidate, score } of nearDuplicates(subject, winners)) {
-    rows.push({ project_id: p.id, kind: "near_duplicate", match_project_id: candidate.id, score });
-  }
-  for (const w of winners) {
-    if (w.organisation_id !== p.organisationId) continue;
-    const score = titleSimilarity(p.title, w.title);
-    if (score >= SIMILAR_TITLE_THRESHOLD) {
-      rows.push({
-        project_id: p.id,
-        kind: "previous_winner",
-        match_project_id: w.id,
-        score: Math.round(score * 1000) / 1000,
-      });
-    }
-  }
-  for (let i = 0; i < rows.length; i += 100) {
-    await trx
-      .insertInto("project_flags")
-      .values(rows.slice(i, i + 100).map((r) => ({ ...r, created_at: createdAt })))
-      .onConflict((oc) => oc.columns(["project_id", "kind", "match_project_id"]).doNothing())
-      .execute();
-  }
-}
-
-/** Removes a project's flags and the near-duplicate flags of its edition's projects that point at it. */
-async function clearFlags(trx: Transaction<Database>, projectId: number, editionId: number): Promise<void> {
-  await trx.deleteFrom("project_flags").where("project_id", "=", projectId).execute();
-  await trx
-    .deleteFrom("project_flags")
-    .where("kind", "=", "near_duplicate")
-    .where("match_project_id", "=", projectId)
-    .where("project_id", "in", trx.selectFrom("projects").select("id").where("edition_id", "=", editionId))
-    .execute();
 }
 
 /**

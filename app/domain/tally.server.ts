@@ -162,16 +162,6 @@ async function runStats(database: Db, runId: number): Promise<{ champions: numbe
   return { champions: Number(row?.champions ?? 0), ties: Number(row?.ties ?? 0) };
 }
 
-/** The latest tally run of an edition (the official result: close run or a later re-run), or undefined. */
-export async function latestTallyRun(database: Db, editionId: number) {
-  return database
-    .selectFrom("tally_runs")
-    .selectAll()
-    .where("edition_id", "=", editionId)
-    .orderBy("id", "desc")
-    .executeTakeFirst();
-}
-
 /** PostgreSQL only: how long a vote may take between getting its id and committing (see advanceLiveCounts). */
 export const LIVE_GRACE_MS = 500;
 

@@ -1,5 +1,5 @@
 import type { Insertable } from "kysely";
-import type { Db } from "../../db/client";
+import { isDatabaseBusy, type Db } from "../../db/client";
 import { prepared } from "../../db/prepared";
 import type { Database, Role, User } from "../../db/schema";
 import { formatInstant, isPhaseOpen } from "./phases";
@@ -112,7 +112,9 @@ const GROUP_LIMIT = 500;
  * loop are written together by one multi-row INSERT … ON CONFLICT DO NOTHING (group commit): one statement
  * and one commit for many votes instead of one each, which is most of a vote's cost. Each caller is answered
  * only after the statement holding its row has committed. Should a group fail (a project deleted meanwhile),
- * its rows are retried one by one so that one bad row fails alone.
+ * its rows are retried one by one so that one bad row fails alone — except when the database stayed locked
+ * by another process past the bounded wait: then this group and the rest fail at once (503), without
+ * waiting again row by row.
  */
 function insertVote(database: Db, row: NewVote): Promise<number | undefined> {
   return new Promise((done, failed) => {
@@ -134,7 +136,11 @@ async function flushVotes(database: Db, queue: PendingVote[]): Promise<void> {
     const group = queue.slice(start, start + GROUP_LIMIT);
     try {
       await insertGroup(database, group);
-    } catch {
+    } catch (error) {
+      if (isDatabaseBusy(error)) {
+        for (const pending of queue.slice(start)) pending.failed(error);
+        return;
+      }
       for (const pending of group) {
         await insertGroup(database, [pending]).catch(pending.failed);
       }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { isDatabaseBusy } from "../../db/client";
 import { castVote } from "../domain/voting.server";
 import { CSRF_FIELD, csrfMatches, isSameOrigin } from "../utils/csrf.server";
 import { db } from "../utils/db.server";
@@ -187,9 +188,17 @@ export function voteHandler(): (req: IncomingMessage, res: ServerResponse) => vo
     };
 
     answer().catch((error: unknown) => {
-      log.error("vote failed", { error: error instanceof Error ? error.message : String(error) });
+      // The database was locked by another process past the bounded wait: a deliberate 503 (logged once per
+      // episode by the database layer), with Retry-After.
+      const busy = isDatabaseBusy(error);
+      if (!busy) log.error("vote failed", { error: error instanceof Error ? error.message : String(error) });
       if (!res.headersSent) {
-        refuse(503, "Your vote could not be recorded just now. Please try again in a moment.");
+        refuse(
+          503,
+          "Your vote could not be recorded just now. Please try again in a moment.",
+          {},
+          busy ? { "Retry-After": String(error.retryAfterSeconds) } : {},
+        );
       } else res.end();
     });
   };

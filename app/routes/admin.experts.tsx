@@ -5,7 +5,7 @@ import { AdminNav, EditionPicker } from "~/components/admin";
 import { AssignmentsSaved, ExpertAssignments } from "~/components/expert-assignments";
 import { Notice } from "~/components/forms";
 import { listCategories, listEditions } from "~/domain/editions.server";
-import { expertAssignments, setExpertCategories } from "~/domain/nomination.server";
+import { expertAssignments, setExpertCategories } from "~/domain/experts.server";
 import { AssignmentFormSchema } from "~/schemas/nomination";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";

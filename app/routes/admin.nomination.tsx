@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { AdminNav, EditionPicker } from "~/components/admin";
 import { CsrfInput, Notice } from "~/components/forms";
 import { listEditions } from "~/domain/editions.server";
-import { nominationProgress, publicationInfo, publishNominees } from "~/domain/nomination.server";
+import { nominationProgress, publicationInfo, publishNominees } from "~/domain/nominees.server";
 import { formatInstant } from "~/domain/phases";
 import { PublishFormSchema } from "~/schemas/nomination";
 import { readForm } from "~/utils/csrf.server";

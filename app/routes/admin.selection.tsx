@@ -5,17 +5,12 @@ import { AdminNav, EditionPicker } from "~/components/admin";
 import { AssignmentsSaved, ExpertAssignments } from "~/components/expert-assignments";
 import { CsrfInput, Notice } from "~/components/forms";
 import { listCategories, listEditions } from "~/domain/editions.server";
+import { selectionExperts, setSelectionCategories } from "~/domain/experts.server";
 import { zKey } from "~/domain/normalise";
 import { formatInstant } from "~/domain/phases";
-import {
-  categoryResults,
-  confirmWinner,
-  selectionExperts,
-  selectionSummary,
-  setSelectionCategories,
-  unconfirmWinner,
-  winnerWindow,
-} from "~/domain/selection.server";
+import { categoryResults, selectionSummary } from "~/domain/selection-report.server";
+import { confirmWinner, unconfirmWinner } from "~/domain/winners.server";
+import { winnerWindow } from "~/domain/windows";
 import { MAX_REASON, SelectionAdminFormSchema } from "~/schemas/selection";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";

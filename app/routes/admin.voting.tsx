@@ -4,10 +4,11 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { AdminNav } from "~/components/admin";
 import { CsrfInput, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { currentEdition, findEditionByYear, listCategories, listEditions } from "~/domain/editions.server";
-import { FRAUD_LABELS, type FraudKind } from "~/domain/fraud.server";
+import { FRAUD_LABELS, type FraudKind } from "~/domain/fraud-flags";
 import { dismissFlag, invalidateFlag, invalidateVoter, invalidateVotes } from "~/domain/invalidation.server";
 import { formatInstant, hasPhaseStarted, isPhaseOpen } from "~/domain/phases";
-import { latestTallyRun, liveLeaderboard, requestTallyRerun } from "~/domain/tally.server";
+import { latestTallyRun } from "~/domain/tally-runs.server";
+import { liveLeaderboard, requestTallyRerun } from "~/domain/tally.server";
 import { findUserByEmail } from "~/domain/users.server";
 import { VotingAdminAction } from "~/schemas/voting";
 import { readForm } from "~/utils/csrf.server";

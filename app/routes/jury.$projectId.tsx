@@ -10,7 +10,8 @@ import {
 import { CsrfInput, FieldFrame, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { formatInstant } from "~/domain/phases";
 import { SDGS, parseNumberList } from "~/domain/sdgs";
-import { canScore, declareConflict, projectForScoring, saveScore } from "~/domain/selection.server";
+import { canScore, projectForScoring } from "~/domain/jury.server";
+import { declareConflict, saveScore } from "~/domain/scoring.server";
 import {
   CRITERIA,
   CRITERION_LABELS,

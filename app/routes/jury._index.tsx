@@ -2,8 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { CsrfInput, Notice } from "~/components/forms";
+import { juryOverview } from "~/domain/jury.server";
 import { formatInstant } from "~/domain/phases";
-import { juryOverview, submitCategory, type ScoreState } from "~/domain/selection.server";
+import type { ScoreState } from "~/domain/scores";
+import { submitCategory } from "~/domain/scoring.server";
 import { SubmitCategoryFormSchema } from "~/schemas/selection";
 import { readForm } from "~/utils/csrf.server";
 import { editionParam } from "~/utils/params.server";

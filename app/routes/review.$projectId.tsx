@@ -9,13 +9,8 @@ import {
 } from "~/components/expert-project";
 import { CsrfInput, FieldFrame, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { WebsiteLink } from "~/components/website-link";
-import {
-  decide,
-  nextUndecided,
-  projectForReview,
-  reviewAccess,
-  type DecisionSnapshot,
-} from "~/domain/nomination.server";
+import { decide, projectForReview, type DecisionSnapshot } from "~/domain/decisions.server";
+import { nextUndecided, reviewAccess } from "~/domain/review.server";
 import { formatInstant } from "~/domain/phases";
 import { GDC_OBJECTIVES, SDGS, parseNumberList } from "~/domain/sdgs";
 import { countWords } from "~/domain/text";

@@ -5,8 +5,8 @@ import { Pagination } from "~/components/admin";
 import { Notice } from "~/components/forms";
 import { countryName } from "~/domain/countries";
 import { currentEdition, findEditionByYear } from "~/domain/editions.server";
-import { decisionWindow, reviewQueue } from "~/domain/nomination.server";
-import { formatInstant } from "~/domain/phases";
+import { reviewQueue } from "~/domain/review.server";
+import { decisionWindow } from "~/domain/windows";
 import {
   QUEUE_FILTERS,
   QUEUE_FILTER_LABELS,
@@ -33,17 +33,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
     show: query.show,
     page: query.page,
   });
-  const state = decisionWindow(edition, reviewer, now);
-  const tz = edition.timezone;
-  const window = state.open
-    ? reviewer.organiser
-      ? "Decisions can be recorded and changed until the nominee list is published."
-      : `Decisions can be recorded and changed until the nomination phase closes on ${formatInstant(edition.nomination_closes_at, tz)}, or the nominee list is published if earlier.`
-    : state.message;
+  const window = decisionWindow(edition, reviewer, now);
   return json({
     edition: { year: edition.year, name: edition.name },
     organiser: reviewer.organiser,
-    window: { open: state.open, message: window },
+    window,
     queue: {
       ...queue,
       rows: queue.rows.map((r) => ({

@@ -4,14 +4,9 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { CsrfInput, Notice } from "~/components/forms";
 import { ProjectForm } from "~/components/project-form";
 import { listCountries } from "~/domain/countries";
-import {
-  categoriesFor,
-  findOwnProject,
-  schemaOptions,
-  submissionWindow,
-  updateProject,
-  withdrawProject,
-} from "~/domain/submissions.server";
+import { schemaOptions, updateProject, withdrawProject } from "~/domain/submissions.server";
+import { categoriesFor, findOwnProject } from "~/domain/submitter.server";
+import { submissionWindow } from "~/domain/windows";
 import {
   draftProjectSchema,
   projectErrorsFrom,

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Notice } from "~/components/forms";
-import { submissionOverview, type ProjectOutcome } from "~/domain/submissions.server";
+import { submissionOverview, type ProjectOutcome } from "~/domain/submitter.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "My submissions — WSIS Prizes" }];

@@ -5,7 +5,8 @@ import { Notice } from "~/components/forms";
 import { ProjectForm } from "~/components/project-form";
 import { listCountries } from "~/domain/countries";
 import { listOrganisationsOf } from "~/domain/organisations.server";
-import { createProject, newProjectContext, schemaOptions } from "~/domain/submissions.server";
+import { createProject, schemaOptions } from "~/domain/submissions.server";
+import { newProjectContext } from "~/domain/submitter.server";
 import {
   draftProjectSchema,
   emptyProjectValues,

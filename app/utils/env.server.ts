@@ -16,6 +16,14 @@ const EnvSchema = z.object({
     .refine((v) => /^postgres(ql)?:\/\//.test(v) || !v.includes("://"), {
       message: "must be a SQLite file path (e.g. var/wsis.sqlite) or a postgres:// URL",
     }),
+  /** SQLite: how long a write waits in all for a lock held by another process before a 503 (timers, not the loop). */
+  SQLITE_WAIT_MS: z
+    .string()
+    .default("2000")
+    .refine((v) => /^\d{1,6}$/.test(v) && Number(v) <= 60_000, {
+      message: "must be a number of milliseconds from 0 to 60000",
+    })
+    .transform(Number),
   /** Empty means: try redis://127.0.0.1:6379, and run jobs inline when nothing answers (development only). */
   REDIS_URL: z
     .string()

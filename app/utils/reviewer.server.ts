@@ -1,4 +1,4 @@
-import { reviewerFrom, type Reviewer } from "../domain/nomination.server";
+import { reviewerFrom, type Reviewer } from "../domain/review.server";
 import { requirePermission, requireUser } from "./session.server";
 
 /**

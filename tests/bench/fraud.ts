@@ -11,7 +11,8 @@
 import { pathToFileURL } from "node:url";
 import { sql, type RawBuilder } from "kysely";
 import { dialectOf, type Db } from "../../db/client";
-import { refreshFraudFlags, votesOfFlag, type FraudKind } from "../../app/domain/fraud.server";
+import type { FraudKind } from "../../app/domain/fraud-flags";
+import { refreshFraudFlags, votesOfFlag } from "../../app/domain/fraud.server";
 import { load } from "./tally";
 import { onEachEngine } from "./fixtures";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setExpertCategories } from "../../app/domain/nomination.server";
+import { setExpertCategories } from "../../app/domain/experts.server";
 import { categoryId, makeEdition } from "../fixtures/contest";
 import { openActor, startJourneyStack, type Actor, type JourneyStack } from "./helpers";
 import {

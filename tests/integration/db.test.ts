@@ -319,11 +319,15 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
     expect(await db.selectFrom("categories").select("code").execute()).toHaveLength(18);
   });
 
-  it.runIf(dialect === "sqlite")("opens SQLite with WAL, foreign keys and a busy timeout", async () => {
-    const db = await prepared();
-    const pragma = async (name: string) => (await sql.raw(`pragma ${name}`).execute(db)).rows[0];
-    expect(await pragma("journal_mode")).toEqual({ journal_mode: "wal" });
-    expect(await pragma("foreign_keys")).toEqual({ foreign_keys: 1 });
-    expect(await pragma("busy_timeout")).toEqual({ timeout: 5000 });
-  });
+  it.runIf(dialect === "sqlite")(
+    "opens SQLite with WAL, foreign keys, a WAL size limit and a busy timeout of a few ms (longer waits on timers)",
+    async () => {
+      const db = await prepared();
+      const pragma = async (name: string) => (await sql.raw(`pragma ${name}`).execute(db)).rows[0];
+      expect(await pragma("journal_mode")).toEqual({ journal_mode: "wal" });
+      expect(await pragma("foreign_keys")).toEqual({ foreign_keys: 1 });
+      expect(await pragma("busy_timeout")).toEqual({ timeout: 5 });
+      expect(await pragma("journal_size_limit")).toEqual({ journal_size_limit: 64 * 1024 * 1024 });
+    },
+  );
 });

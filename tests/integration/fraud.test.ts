@@ -1,13 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  FRAUD_RULES,
-  burstThreshold,
-  FRAUD_WINDOW_MS,
-  refreshFraudFlags,
-  votesOfFlag,
-  type FraudKind,
-} from "../../app/domain/fraud.server";
+import { FRAUD_RULES, burstThreshold, FRAUD_WINDOW_MS, type FraudKind } from "../../app/domain/fraud-flags";
+import { refreshFraudFlags, votesOfFlag } from "../../app/domain/fraud.server";
 import { invalidateFlag } from "../../app/domain/invalidation.server";
 import { networkOf } from "../../app/domain/network";
 import { makeEdition, makeProject, makeUser } from "../fixtures/contest";

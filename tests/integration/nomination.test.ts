@@ -1,18 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  decide,
-  decisionWindow,
-  expertAssignments,
-  nominationProgress,
-  projectForReview,
-  publicationInfo,
-  publishNominees,
-  reviewAccess,
-  reviewQueue,
-  reviewerFrom,
-  setExpertCategories,
-  type Reviewer,
-} from "../../app/domain/nomination.server";
+import { decide, projectForReview } from "../../app/domain/decisions.server";
+import { expertAssignments, setExpertCategories } from "../../app/domain/experts.server";
+import { nominationProgress, publicationInfo, publishNominees } from "../../app/domain/nominees.server";
+import { reviewAccess, reviewQueue, reviewerFrom, type Reviewer } from "../../app/domain/review.server";
+import { decisionWindow } from "../../app/domain/windows";
 import { DecisionFormSchema, QUEUE_PAGE_SIZE } from "../../app/schemas/nomination";
 import type { Db } from "../../db/client";
 import type { Edition } from "../../db/schema";

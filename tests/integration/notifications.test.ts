@@ -1,10 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  deliveryStatus,
-  publishResults,
-  retryFailed,
-  type DispatchJobs,
-} from "../../app/domain/results.server";
+import { deliveryStatus, retryFailed, type DispatchJobs } from "../../app/domain/award-emails.server";
+import { publishResults } from "../../app/domain/results-publication.server";
 import { instanceId } from "../../db/instance";
 import type { OutboxMessage } from "../../db/schema";
 import { createMailer, type Mailer } from "../../emails/transport";

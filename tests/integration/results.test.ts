@@ -2,13 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   awardEmailKey,
   deliveryStatus,
-  projectAward,
-  publishedResults,
-  publishResults,
-  resultsReadiness,
   retryFailed,
   type EmailJob,
-} from "../../app/domain/results.server";
+} from "../../app/domain/award-emails.server";
+import { publishResults, resultsReadiness } from "../../app/domain/results-publication.server";
+import { projectAward, publishedResults } from "../../app/domain/results.server";
 import { editionsPublished } from "../../app/domain/editions.server";
 import { instanceId } from "../../db/instance";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";

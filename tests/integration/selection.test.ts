@@ -1,21 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zKey } from "../../app/domain/normalise";
-import {
-  canScore,
-  categoryResults,
-  confirmWinner,
-  declareConflict,
-  juryOverview,
-  projectForScoring,
-  saveScore,
-  scoringWindow,
-  selectionExperts,
-  selectionSummary,
-  setSelectionCategories,
-  submitCategory,
-  unconfirmWinner,
-  winnerWindow,
-} from "../../app/domain/selection.server";
+import { selectionExperts, setSelectionCategories } from "../../app/domain/experts.server";
+import { canScore, juryOverview, projectForScoring } from "../../app/domain/jury.server";
+import { declareConflict, saveScore, submitCategory } from "../../app/domain/scoring.server";
+import { categoryResults, selectionSummary } from "../../app/domain/selection-report.server";
+import { confirmWinner, unconfirmWinner } from "../../app/domain/winners.server";
+import { scoringWindow, winnerWindow } from "../../app/domain/windows";
 import { CRITERIA, byCriterion, scoreFormSchema, type CriterionScores } from "../../app/schemas/selection";
 import type { Db } from "../../db/client";
 import type { Edition } from "../../db/schema";

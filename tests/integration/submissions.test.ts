@@ -3,13 +3,12 @@ import type { Db } from "../../db/client";
 import type { Edition } from "../../db/schema";
 import {
   createProject,
-  findOwnProject,
-  submissionOverview,
   updateProject,
   withdrawProject,
   type Dispatch,
   type SubmissionResult,
 } from "../../app/domain/submissions.server";
+import { findOwnProject, submissionOverview } from "../../app/domain/submitter.server";
 import { draftProjectSchema, type ProjectFormValues, type ProjectInput } from "../../app/schemas/project";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import {

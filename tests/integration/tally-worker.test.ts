@@ -4,13 +4,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { rankAll } from "../../app/domain/champions";
 import { invalidateVotes } from "../../app/domain/invalidation.server";
-import {
-  countVotes,
-  latestTallyRun,
-  liveLeaderboard,
-  recordTally,
-  requestTallyRerun,
-} from "../../app/domain/tally.server";
+import { latestTallyRun } from "../../app/domain/tally-runs.server";
+import { countVotes, liveLeaderboard, recordTally, requestTallyRerun } from "../../app/domain/tally.server";
 import { castVote } from "../../app/domain/voting.server";
 import { createMailer } from "../../emails/transport";
 import { scheduleHousekeeping, startWorkers, type StallOptions } from "../../workers/index";

@@ -69,8 +69,15 @@ describe("parseEnv", () => {
     ["STOP_TIMEOUT_MS", "10s"],
     ["STOP_TIMEOUT_MS", "50"],
     ["STOP_TIMEOUT_MS", "3600000"],
+    ["SQLITE_WAIT_MS", "2s"],
+    ["SQLITE_WAIT_MS", "600000"],
   ])("refuses %s=%j with an error naming the variable", (name, value) => {
     expect(() => parseEnv({ [name]: value })).toThrow(new RegExp(`Invalid configuration:\\n\\s+${name}: `));
+  });
+
+  it("waits 2 s for a SQLite lock held by another process unless told otherwise", () => {
+    expect(parseEnv({}).SQLITE_WAIT_MS).toBe(2000);
+    expect(parseEnv({ SQLITE_WAIT_MS: "500" }).SQLITE_WAIT_MS).toBe(500);
   });
 
   it("names every bad variable at once", () => {
