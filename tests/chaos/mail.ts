@@ -5,12 +5,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { Queue } from "bullmq";
 import { SMTPServer } from "smtp-server";
 import { dispatchOutbox, queueEmail } from "../../app/domain/outbox.server";
 import { resetEnvCache } from "../../app/utils/env.server";
 import type { Db } from "../../db/client";
+import { instanceId } from "../../db/instance";
 import { awardNotification } from "../../emails/templates/award";
-import { closeQueues } from "../../workers/queues";
+import { closeQueues, emailJobId } from "../../workers/queues";
 
 export interface Received {
   messageId: string;
@@ -166,7 +168,9 @@ export async function queueAwardEmails(db: Db, count: number, tag: string): Prom
 
 /**
  * Enqueues delivery jobs for these rows of `db` as a web process does after its commit (dispatchOutbox), on the
- * given Redis and prefix.
+ * given Redis and prefix. dispatchOutbox waits a moment and leaves the remaining adds to the background, as a
+ * request must; a web process lives on, so this waits until every job is in Redis (at most 30 s) before
+ * closing the producer.
  */
 export async function dispatch(
   ids: number[],
@@ -177,9 +181,17 @@ export async function dispatch(
   process.env.REDIS_URL = where.redisUrl;
   process.env.REDIS_PREFIX = where.prefix;
   resetEnvCache();
+  const queue = new Queue("send-email", { connection: { url: where.redisUrl }, prefix: where.prefix });
   try {
     await dispatchOutbox(ids, db);
+    const instance = await instanceId(db);
+    const end = Date.now() + 30_000;
+    for (const id of ids) {
+      while (!(await queue.getJob(emailJobId(instance, id))) && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 50));
+    }
   } finally {
+    await queue.close();
     await closeQueues();
     process.env = saved;
     resetEnvCache();

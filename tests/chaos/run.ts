@@ -442,6 +442,7 @@ async function workerKill(): Promise<{ finish: Background }> {
   const workers: WorkerProc[] = [];
   const cleanup = async () => {
     for (const w of workers) await w.stop(10_000);
+    if (process.env.CHAOS_DEBUG) for (const w of workers) note(`worker ${w.pid} logs:\n${w.logs.join("")}`);
     await relay.stop();
     await redis.stop();
     await t.cleanup();
@@ -451,7 +452,33 @@ async function workerKill(): Promise<{ finish: Background }> {
     const first = await startWorkerProcess(workerEnv);
     strays.add(first.pid);
     workers.push(first);
+    let debugEnd = () => {};
+    const debugDone = new Promise<void>((r) => (debugEnd = r));
+    if (process.env.CHAOS_DEBUG) {
+      const { Queue } = await import("bullmq");
+      const q = new Queue("send-email", { connection: { url: redis.url }, prefix });
+      const timer = setInterval(() => {
+        void Promise.all([
+          q.getJobCounts(),
+          t.db
+            .selectFrom("outbox")
+            .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+            .groupBy("status")
+            .execute(),
+        ]).then(([counts, rows]) =>
+          note(
+            `worker-kill debug: jobs ${JSON.stringify(counts)} rows ${JSON.stringify(rows)} received ${relay.received.length}`,
+          ),
+        );
+      }, 5000);
+      void debugDone.then(() => {
+        clearInterval(timer);
+        void q.close();
+      });
+    }
+    const dispatchStart = Date.now();
     await dispatch(ids, t.db, { redisUrl: redis.url, prefix });
+    if (process.env.CHAOS_DEBUG) note(`worker-kill: dispatch took ${Date.now() - dispatchStart} ms`);
     const start = Date.now();
     const killAfter = Math.ceil(EMAILS / 3);
     await until(() => relay.received.length >= killAfter, Date.now() + 120_000);
@@ -476,6 +503,16 @@ async function workerKill(): Promise<{ finish: Background }> {
         const unique = () => new Set(relay.received.map((r) => r.messageId)).size;
         const all = await until(() => unique() >= ids.length, killedAt + MAIL_DEADLINE_S * 1000);
         await sleep(2000); // late duplicates
+        if (process.env.CHAOS_DEBUG) {
+          const buckets = new Map<number, number>();
+          for (const r of relay.received) {
+            const b = Math.floor((r.at - killedAt) / 5000) * 5;
+            buckets.set(b, (buckets.get(b) ?? 0) + 1);
+          }
+          note(
+            `worker-kill: received per 5 s from the kill: ${[...buckets].map(([b, n]) => `${b}s:${n}`).join(" ")}`,
+          );
+        }
         const received = relay.received.length;
         const delivered = unique();
         const last = Math.max(...relay.received.map((r) => r.at));
@@ -497,6 +534,7 @@ async function workerKill(): Promise<{ finish: Background }> {
           `first_batch_s=${((killedAt - start) / 1000).toFixed(1)}`;
         return { line, totals: { ...zero(), lost, duplicates } };
       } finally {
+        debugEnd();
         await cleanup();
       }
     })();
@@ -606,7 +644,7 @@ async function restoredDb(): Promise<{ finish: Background }> {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  process.env.LOG_LEVEL ??= "error";
+  process.env.LOG_LEVEL ??= process.env.CHAOS_DEBUG ? "warn" : "error";
   if (!existsSync(SERVER_ENTRY) || process.env.CHAOS_SKIP_BUILD !== "1") {
     const build = spawnSync("npm", ["run", "build"], { stdio: ["ignore", "ignore", "inherit"] });
     if (build.status !== 0) throw new Error("npm run build failed");
@@ -616,6 +654,14 @@ async function main(): Promise<void> {
     throw new Error("the chaos runs need redis-server (apt-get install redis-server)");
   if (DIALECT === "postgres" && !process.env.TEST_POSTGRES_URL)
     throw new Error("CHAOS_DIALECT=postgres needs TEST_POSTGRES_URL");
+  if (process.env.CHAOS_DEBUG) {
+    let last = Date.now();
+    setInterval(() => {
+      const lag = Date.now() - last - 100;
+      if (lag > 300) note(`event loop of the harness held ${lag} ms`);
+      last = Date.now();
+    }, 100).unref();
+  }
   note(
     `chaos runs on ${DIALECT}: scenarios ${[...SCENARIOS].join(",")}, ${RATE} votes/s over ${CONNECTIONS} connections; load average ${loadavg()
       .map((l) => l.toFixed(1))
