@@ -26,6 +26,8 @@ export interface Sample {
   kind: "vote" | "health";
   phase: string;
   target: string;
+  /** When it was sent, in ms since the load started. */
+  sentAt: number;
   latencyMs: number;
   status?: number;
   retryAfter?: boolean;
@@ -86,6 +88,7 @@ export class VoteLoad {
   private readonly pending = new Map<number, { sentAt: number; target: string; kind: Sample["kind"] }>();
   private readonly agents = new Set<Agent>();
   private seq = 0;
+  private startedAt = 0;
 
   constructor(private readonly o: LoadOptions) {
     this.target = o.target;
@@ -96,6 +99,7 @@ export class VoteLoad {
   }
 
   start(): void {
+    this.startedAt = performance.now();
     this.running = true;
     for (let c = 0; c < this.o.connections; c++) this.loops.push(this.connection(c));
     if (this.o.healthEveryMs) this.loops.push(this.healthLoop(this.o.healthEveryMs));
@@ -112,6 +116,7 @@ export class VoteLoad {
         kind: p.kind,
         phase: this.phase,
         target: p.target,
+        sentAt: p.sentAt - this.startedAt,
         latencyMs: now - p.sentAt,
         error: "unanswered",
       });
@@ -199,6 +204,8 @@ export class VoteLoad {
       kind,
       phase,
       target,
+      // Close enough: the answer's end is a moment after its first byte.
+      sentAt: performance.now() - a.latencyMs - this.startedAt,
       latencyMs: killed ? 0 : a.latencyMs,
       ...(a.status !== undefined ? { status: a.status } : {}),
       ...(a.headers?.["retry-after"] !== undefined ? { retryAfter: true } : {}),

@@ -237,6 +237,19 @@ async function finishRig(
   await rig.redis.stop();
   await rig.t.cleanup();
   const f = figures(rig.load.samples);
+  if (process.env.CHAOS_DEBUG) {
+    const slow = rig.load.samples
+      .filter((s) => s.latencyMs > 1000)
+      .map((s) => `${s.phase}/${s.kind}@${(s.sentAt / 1000).toFixed(1)}s:${Math.round(s.latencyMs)}`);
+    note(`${name}: ${slow.length} requests over 1 s: ${slow.slice(0, 40).join(" ")}`);
+    for (const a of rig.apps) {
+      const lines = a.logs
+        .join("")
+        .split("\n")
+        .filter((l) => /"level":"(warn|error)"/.test(l));
+      note(`${name}: app ${a.pid} warnings:\n${lines.slice(0, 30).join("\n")}`);
+    }
+  }
   const phases = [...rig.load.ackedByPhase].map(([p, n]) => `${p}:${n}`).join(",");
   const stalls = [...new Set(rig.load.samples.map((s) => s.phase))]
     .map((p) => `${p}:${maxIn(rig.load, p)}`)
