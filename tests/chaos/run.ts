@@ -348,6 +348,7 @@ async function sqliteLock() {
   const rig = await voteRig(CALM_S * 2 + LOCK_S);
   await calmStart(rig);
   note(`sqlite-lock: another process holds BEGIN EXCLUSIVE for ${LOCK_S} s`);
+  rig.load.phase = "locked"; // from the moment the other process starts taking the lock
   const holder = spawn(
     process.execPath,
     [
@@ -362,7 +363,6 @@ async function sqliteLock() {
   );
   strays.add(holder.pid ?? 0);
   await lineFrom(holder, "locked");
-  rig.load.phase = "locked";
   await lineFrom(holder, "released");
   strays.delete(holder.pid ?? 0);
   rig.load.phase = "after";
@@ -400,6 +400,7 @@ async function longReader() {
   await calmStart(rig);
   const walBefore = walMb(file);
   note(`long-reader: a read transaction held for ${READER_S} s`);
+  rig.load.phase = "reader";
   const reader = spawn(
     process.execPath,
     [
@@ -414,7 +415,6 @@ async function longReader() {
   );
   strays.add(reader.pid ?? 0);
   await lineFrom(reader, "reading");
-  rig.load.phase = "reader";
   await lineFrom(reader, "done");
   strays.delete(reader.pid ?? 0);
   const walAtRelease = walMb(file);
@@ -495,9 +495,9 @@ async function workerKill(): Promise<{ finish: Background }> {
     const start = Date.now();
     const killAfter = Math.ceil(EMAILS / 3);
     await until(() => relay.received.length >= killAfter, Date.now() + 120_000);
+    const killedAt = Date.now();
     await first.kill();
     strays.delete(first.pid);
-    const killedAt = Date.now();
     const claimed = await t.db
       .selectFrom("outbox")
       .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -531,17 +531,20 @@ async function workerKill(): Promise<{ finish: Background }> {
         const last = Math.max(...relay.received.map((r) => r.at));
         const lost = ids.length - delivered;
         const duplicates = received - delivered;
-        // Duplicates whose first copy the relay accepted before the kill: the worker died between the relay's
-        // 250 and marking the row sent (the window SMTP cannot close).
+        // Duplicates whose first copy the relay accepted before the kill or within a second of it (the relay
+        // notices a closed connection a moment late): the worker died between the relay's 250 and marking
+        // the row sent, the window SMTP cannot close.
         const firstAt = new Map<string, number>();
         const seen = new Map<string, number>();
         for (const r of relay.received) {
           seen.set(r.messageId, (seen.get(r.messageId) ?? 0) + 1);
           if (!firstAt.has(r.messageId)) firstAt.set(r.messageId, r.at);
         }
-        const beforeKill = [...seen].filter(([id, n]) => n > 1 && (firstAt.get(id) ?? 0) < killedAt).length;
+        const atKill = [...seen].filter(
+          ([id, n]) => n > 1 && (firstAt.get(id) ?? 0) < killedAt + 1000,
+        ).length;
         const line =
-          `3 worker-kill: emails=${ids.length} delivered=${delivered} lost=${lost} duplicates=${duplicates} (first_accepted_before_kill=${beforeKill}) ` +
+          `3 worker-kill: emails=${ids.length} delivered=${delivered} lost=${lost} duplicates=${duplicates} (first_copy_at_kill=${atKill}) ` +
           `delivered_at_kill=${receivedAtKill} claimed_at_kill=${Number(claimed.n)} aborted_by_kill=${relay.aborted} ` +
           `${all ? `all_delivered_s_after_kill=${((last - killedAt) / 1000).toFixed(1)}` : `not_all_delivered_after_s=${MAIL_DEADLINE_S}`} ` +
           `first_batch_s=${((killedAt - start) / 1000).toFixed(1)}`;
