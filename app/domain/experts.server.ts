@@ -5,6 +5,7 @@
  */
 import type { Db } from "../../db/client";
 import type { ExpertStage } from "../../db/schema";
+import { PERMISSIONS } from "../utils/permissions";
 import { audit } from "./audit.server";
 
 /** Category ids `userId` is assigned to at `stage` (the nomination unless said) of an edition. */
@@ -163,13 +164,13 @@ export async function setExpertCategories(
   });
 }
 
-/** True when `userId` holds the expert role. */
+/** True when `userId` holds the expert role: a role that may score assigned projects (the permission table). */
 export async function holdsExpertRole(database: Db, userId: number): Promise<boolean> {
   const row = await database
     .selectFrom("user_roles")
     .select("user_id")
     .where("user_id", "=", userId)
-    .where("role", "=", "expert")
+    .where("role", "in", PERMISSIONS["project:score:assigned"])
     .executeTakeFirst();
   return row !== undefined;
 }

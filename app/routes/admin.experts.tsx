@@ -15,7 +15,7 @@ import { requirePermission } from "~/utils/session.server";
 export const meta: MetaFunction = () => [{ title: "Experts — Admin — WSIS Prizes" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, "edition:manage");
+  await requirePermission(request, "expert:manage");
   const edition = await editionParam(request, new Date());
   const [editions, categories] = await Promise.all([listEditions(), listCategories()]);
   if (!edition) return json({ edition: null, editions: [], categories, experts: [], uncovered: [] });
@@ -31,7 +31,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const { user } = await requirePermission(request, "edition:manage");
+  const { user } = await requirePermission(request, "expert:manage");
   const form = await readForm(request);
   const parsed = AssignmentFormSchema.safeParse({
     editionId: form.get("editionId"),

@@ -15,7 +15,7 @@ import { requirePermission } from "~/utils/session.server";
 export const meta: MetaFunction = () => [{ title: "Nomination — Admin — WSIS Prizes" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, "edition:manage");
+  await requirePermission(request, "nomination:manage");
   const now = new Date();
   const edition = await editionParam(request, now);
   const editions = await listEditions();
@@ -44,7 +44,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const { user } = await requirePermission(request, "edition:manage");
+  const { user } = await requirePermission(request, "nomination:manage");
   const form = await readForm(request);
   const parsed = PublishFormSchema.safeParse({
     editionId: form.get("editionId"),

@@ -29,7 +29,7 @@ function signed(v: number | null): string {
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, "edition:manage");
+  await requirePermission(request, "selection:manage");
   const now = new Date();
   const edition = await editionParam(request, now);
   const [editions, categories] = await Promise.all([listEditions(), listCategories()]);
@@ -101,7 +101,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 type ActionData = { error: string; field: string | null; projectId: number | null; userId: number | null };
 
 export async function action({ request }: ActionFunctionArgs) {
-  const { user } = await requirePermission(request, "edition:manage");
+  const { user } = await requirePermission(request, "selection:manage");
   const form = await readForm(request);
   const parsed = SelectionAdminFormSchema.safeParse({
     intent: form.get("intent"),
