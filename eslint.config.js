@@ -16,6 +16,26 @@ export default tseslint.config(
     },
   },
   {
+    // The domain does not know the job runner (docs/decisions/0006-job-contract.md): app/ reaches jobs through
+    // app/jobs/ (the contract and the "jobs" port). app/server.ts is the composition root that wires workers/.
+    files: ["app/**/*.{ts,tsx}"],
+    ignores: ["app/server.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/workers", "**/workers/**"],
+              message:
+                "app/ never imports workers/: use app/jobs/contract.ts and the jobs port (app/jobs/port.server.ts).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["db/migrations/**"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },

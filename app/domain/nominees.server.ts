@@ -13,6 +13,7 @@ import { REJECT_REASON_LABELS } from "../schemas/nomination";
 import { env } from "../utils/env.server";
 import { audit } from "./audit.server";
 import { listCategories, lockedEdition, stampPublication } from "./editions.server";
+import type { Jobs } from "../jobs/contract";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
 import { formatInstant } from "./phases";
 
@@ -141,7 +142,7 @@ export async function publishNominees(
   actorUserId: number | null,
   input: { editionId: number; includeUndecided: boolean },
   now: Date,
-  options: { dispatch?: (ids: ReadonlyArray<number | null>) => Promise<void>; appUrl?: string } = {},
+  options: { jobs?: Jobs; appUrl?: string } = {},
 ): Promise<PublishOutcome> {
   const appUrl = options.appUrl ?? env().APP_URL;
   const result = await database.transaction().execute(async (trx) => {
@@ -254,7 +255,7 @@ export async function publishNominees(
     return { ok: true as const, ids, ...summary };
   });
   if (!result.ok) return result;
-  await (options.dispatch ?? ((ids) => dispatchOutbox(ids, database)))(result.ids);
+  await dispatchOutbox(result.ids, database, options.jobs);
   return {
     ok: true,
     nominated: result.nominated,

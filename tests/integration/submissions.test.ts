@@ -5,9 +5,9 @@ import {
   createProject,
   updateProject,
   withdrawProject,
-  type Dispatch,
   type SubmissionResult,
 } from "../../app/domain/submissions.server";
+import { jobsFrom } from "../../app/jobs/port.server";
 import { findOwnProject, submissionOverview } from "../../app/domain/submitter.server";
 import { draftProjectSchema, type ProjectFormValues, type ProjectInput } from "../../app/schemas/project";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
@@ -55,9 +55,9 @@ describe.each(DIALECTS)("submissions domain on %s", (dialect) => {
   let c5: number;
   let c7: number;
   const dispatched: Array<number | null> = [];
-  const dispatch: Dispatch = async (ids) => {
-    dispatched.push(...ids);
-  };
+  const dispatch = jobsFrom(async (_name, data) => {
+    dispatched.push((data as { outboxId: number }).outboxId);
+  });
 
   async function counts() {
     const [projects, outbox, flags] = await Promise.all([
