@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { decide, projectForReview } from "../../app/domain/decisions.server";
-import { expertAssignments, setExpertCategories } from "../../app/domain/experts.server";
-import { nominationProgress, publicationInfo, publishNominees } from "../../app/domain/nominees.server";
+import {
+  decide as decideCommand,
+  projectForReview as projectForReviewCommand,
+} from "../../app/domain/decisions.server";
+import {
+  expertAssignments,
+  setExpertCategories as setExpertCategoriesCommand,
+} from "../../app/domain/experts.server";
+import {
+  nominationProgress,
+  publicationInfo,
+  publishNominees as publishNomineesCommand,
+} from "../../app/domain/nominees.server";
 import { reviewAccess, reviewQueue, reviewerFrom, type Reviewer } from "../../app/domain/review.server";
 import { decisionWindow } from "../../app/domain/windows";
 import { DecisionFormSchema, QUEUE_PAGE_SIZE } from "../../app/schemas/nomination";
@@ -11,6 +21,12 @@ import { nominationResult } from "../../emails/templates/nomination-result";
 import { expertStagesWorld, type ExpertStagesWorld } from "../fixtures/expert-stages";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
 import { jobsFrom } from "../../app/jobs/port.server";
+import { explained } from "../helpers/outcomes";
+
+const decide = explained(decideCommand);
+const projectForReview = explained(projectForReviewCommand);
+const setExpertCategories = explained(setExpertCategoriesCommand);
+const publishNominees = explained(publishNomineesCommand);
 
 const NOW = new Date("2030-03-01T12:00:00.000Z");
 const APP_URL = "https://prizes.example.org";
