@@ -1,6 +1,11 @@
 import { Field, type FieldErrors } from "./forms";
 import { PHASES, PHASE_LABELS } from "~/domain/phases";
-import { DEFAULT_TIME_ZONE, EDITION_NAME_MAX, instantLabel, type InstantField } from "~/schemas/edition";
+import {
+  DEFAULT_TIME_ZONE,
+  EDITION_NAME_MAX,
+  instantLabel,
+  type InstantField,
+} from "~/schemas/edition-options";
 
 /** Values to show in the edition form: what was sent (after an error) or what is stored. */
 export type EditionFormValues = Partial<Record<"year" | "name" | "timezone" | InstantField, string>>;

@@ -6,7 +6,7 @@ import { AssignmentsSaved, ExpertAssignments } from "~/components/expert-assignm
 import { Notice } from "~/components/forms";
 import { listCategories, listEditions } from "~/domain/editions.server";
 import { expertAssignments, setExpertCategories } from "~/domain/experts.server";
-import { AssignmentFormSchema } from "~/schemas/nomination";
+import { AssignmentFormSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
 import { editionParam } from "~/utils/params.server";

@@ -5,7 +5,7 @@ import { CsrfInput, Field, fieldErrorsFrom, type FieldErrors } from "~/component
 import { requestPasswordReset } from "~/domain/accounts.server";
 import { canonicalEmail } from "~/domain/email";
 import { dispatchOutbox } from "~/domain/outbox.server";
-import { ForgotPasswordSchema } from "~/schemas/auth";
+import { ForgotPasswordSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { accountKey, consume } from "~/utils/rate-limit.server";
 

@@ -6,7 +6,7 @@ import { juryOverview } from "~/domain/jury.server";
 import { formatInstant } from "~/domain/phases";
 import type { ScoreState } from "~/domain/scores";
 import { submitCategory } from "~/domain/scoring.server";
-import { SubmitCategoryFormSchema } from "~/schemas/selection";
+import { SubmitCategoryFormSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { editionParam } from "~/utils/params.server";
 import { db } from "~/utils/db.server";

@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CsrfInput, Field, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { authenticate } from "~/domain/accounts.server";
 import { canonicalEmail } from "~/domain/email";
-import { LoginSchema } from "~/schemas/auth";
+import { LoginSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { accountKey, consume } from "~/utils/rate-limit.server";
 import { safeRedirect } from "~/utils/request.server";

@@ -4,7 +4,8 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CsrfInput, Field, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { register } from "~/domain/accounts.server";
 import { dispatchOutbox } from "~/domain/outbox.server";
-import { HONEYPOT_FIELD, PASSWORD_MIN_LENGTH, RegisterSchema } from "~/schemas/auth";
+import { HONEYPOT_FIELD, PASSWORD_MIN_LENGTH } from "~/schemas/auth-options";
+import { RegisterSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { consume } from "~/utils/rate-limit.server";
 
