@@ -50,3 +50,16 @@ export function sentEditionValues(form: FormData): Partial<Record<string, string
     if (key !== "_csrf" && typeof value === "string") out[key] = value.slice(0, 200);
   return out;
 }
+
+/**
+ * The HTML constraints of the edition form; tests/unit/form-constraints.test.ts checks them against the
+ * schema. The time zone's 64 characters are the form's own bound (the schema checks the name is a zone).
+ */
+export const EDITION_FIELDS = {
+  name: { required: true, maxLength: EDITION_NAME_MAX },
+  timezone: { required: true },
+  ...(Object.fromEntries(INSTANT_FIELDS.map((f) => [f, { required: true }])) as Record<
+    InstantField,
+    { readonly required: true }
+  >),
+} as const;
