@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inviteMember } from "../../app/domain/organisations.server";
 import type { Project, Role } from "../../db/schema";
-import { categoryId, makeEdition, makeProject, makeUser } from "../fixtures/contest";
+import { categoryId, makeEdition, makeOrganisation, makeProject, makeUser } from "../fixtures/contest";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import { signInDirectly } from "../helpers/session";
-import { completeValues, makeOrganisation, words } from "../helpers/submission-fixtures";
+import { completeValues, words } from "../helpers/submission-fixtures";
 
 /**
  * Who may read and change what in the submission and nomination phases (issue 3 §5), over HTTP against the

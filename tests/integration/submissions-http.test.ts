@@ -5,14 +5,8 @@ import type { ProjectFormValues } from "../../app/schemas/project";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
-import {
-  categoryId,
-  completeValues,
-  makeEdition,
-  makeOrganisation,
-  makeUser,
-  words,
-} from "../helpers/submission-fixtures";
+import { categoryId, makeEdition, makeOrganisation, makeUser } from "../fixtures/contest";
+import { completeValues, words } from "../helpers/submission-fixtures";
 
 const DAY = 24 * 3600 * 1000;
 
@@ -85,7 +79,7 @@ for (const dialect of DIALECTS) {
       Number(/\/submissions\/(\d+)/.exec(res.headers.get("Location") ?? "")?.[1]);
 
     async function user(key: string, roles: Role[]) {
-      u[key] = (await makeUser(t.db, `${key}@example.org`, roles, `User ${key}`)).id;
+      u[key] = (await makeUser(t.db, { email: `${key}@example.org`, roles, name: `User ${key}` })).id;
     }
 
     beforeAll(async () => {
