@@ -16,6 +16,36 @@ export default tseslint.config(
     },
   },
   {
+    // Pages keep zod out of the browser: schemas come through the .server barrel, constants from *-options.
+    files: ["app/routes/**", "app/components/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "zod",
+              message: "Parse in a schema module; routes import schemas from ~/schemas/index.server.",
+            },
+          ],
+          patterns: [
+            {
+              group: [
+                "~/schemas/*",
+                "../schemas/*",
+                "!~/schemas/*-options",
+                "!../schemas/*-options",
+                "!~/schemas/index.server",
+              ],
+              message:
+                "Import schemas from ~/schemas/index.server and constants or helpers from a zod-free *-options module.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["db/migrations/**"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
