@@ -8,7 +8,7 @@ import { findEdition, listCategories, listEditions } from "~/domain/editions.ser
 import { expertAssignments, setExpertCategories } from "~/domain/experts.server";
 import { parseForm } from "~/http/form.server";
 import { respond } from "~/http/respond.server";
-import { AssignmentFormSchema } from "~/schemas/nomination";
+import { AssignmentFormSchema } from "~/schemas/index.server";
 import { db } from "~/utils/db.server";
 import { editionParam } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";

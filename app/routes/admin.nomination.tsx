@@ -6,7 +6,7 @@ import { CsrfInput, Notice } from "~/components/forms";
 import { findEdition, listEditions } from "~/domain/editions.server";
 import { nominationProgress, publicationInfo, publishNominees } from "~/domain/nominees.server";
 import { formatInstant } from "~/domain/phases";
-import { PublishFormSchema } from "~/schemas/nomination";
+import { PublishFormSchema } from "~/schemas/index.server";
 import { parseForm } from "~/http/form.server";
 import { respond } from "~/http/respond.server";
 import { db } from "~/utils/db.server";

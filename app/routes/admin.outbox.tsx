@@ -4,7 +4,8 @@ import { Form, useLoaderData, useLocation } from "@remix-run/react";
 import { AdminNav, Pagination } from "~/components/admin";
 import { displayTimeZone, listOutbox, pageCount } from "~/domain/admin.server";
 import { formatInstant } from "~/domain/phases";
-import { OUTBOX_STATUSES, OutboxStatusParam, PageParam } from "~/schemas/admin";
+import { OUTBOX_STATUSES } from "~/schemas/admin-options";
+import { OutboxStatusParam, PageParam } from "~/schemas/index.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Outbox — Admin — WSIS Prizes" }];

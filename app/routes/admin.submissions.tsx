@@ -14,7 +14,7 @@ import {
   PROJECT_STATUSES,
   querySearch,
   type SubmissionsQuery,
-} from "~/schemas/catalogue";
+} from "~/schemas/catalogue-options";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

@@ -10,7 +10,7 @@ import { formatInstant, hasPhaseStarted, isPhaseOpen } from "~/domain/phases";
 import { latestTallyRun } from "~/domain/tally-runs.server";
 import { liveLeaderboard, requestTallyRerun } from "~/domain/tally.server";
 import { findUserByEmail } from "~/domain/users.server";
-import { VotingAdminAction } from "~/schemas/voting";
+import { VotingAdminAction } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
 import { requirePermission } from "~/utils/session.server";

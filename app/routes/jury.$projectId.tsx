@@ -16,14 +16,13 @@ import { declareConflict, saveScore } from "~/domain/scoring.server";
 import {
   CRITERIA,
   CRITERION_LABELS,
-  ConflictFormSchema,
   MAX_COMMENT,
   MAX_REASON,
   SCORE_MAX,
   SCORE_MIN,
-  scoreFormSchema,
   scoreFormValues,
-} from "~/schemas/selection";
+} from "~/schemas/selection-options";
+import { ConflictFormSchema, scoreFormSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
 import { idParam } from "~/utils/params.server";

@@ -7,7 +7,7 @@ import { juryOverview } from "~/domain/jury.server";
 import { formatInstant } from "~/domain/phases";
 import type { ScoreState } from "~/domain/scores";
 import { submitCategory } from "~/domain/scoring.server";
-import { SubmitCategoryFormSchema } from "~/schemas/selection";
+import { SubmitCategoryFormSchema } from "~/schemas/index.server";
 import { parseForm } from "~/http/form.server";
 import { respond } from "~/http/respond.server";
 import { editionParam } from "~/utils/params.server";

@@ -15,14 +15,14 @@ import { formatInstant } from "~/domain/phases";
 import { GDC_OBJECTIVES, SDGS, parseNumberList } from "~/domain/sdgs";
 import { countWords } from "~/domain/text";
 import {
-  DecisionFormSchema,
   MAX_REASON_TEXT,
   REJECT_REASONS,
   REJECT_REASON_LABELS,
   REVIEW_CRITERIA,
   REVIEW_RULES,
-} from "~/schemas/nomination";
-import { SHORT_DESCRIPTION_WORDS } from "~/schemas/project";
+} from "~/schemas/nomination-options";
+import { DecisionFormSchema } from "~/schemas/index.server";
+import { SHORT_DESCRIPTION_WORDS } from "~/schemas/project-options";
 import { answer, respond } from "~/http/respond.server";
 import { refusalMessage } from "~/messages/refusals";
 import { readForm } from "~/utils/csrf.server";

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inviteMember } from "../../app/domain/organisations.server";
 import { CRITERIA } from "../../app/schemas/selection";
 import type { Project, Role } from "../../db/schema";
-import { categoryId, makeEdition, makeProject, makeUser } from "../fixtures/contest";
+import { categoryId, makeEdition, makeOrganisation, makeProject, makeUser } from "../fixtures/contest";
 import { expertStagesWorld } from "../fixtures/expert-stages";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import { readyContest } from "../helpers/results-fixtures";
 import { signInDirectly } from "../helpers/session";
-import { completeValues, makeOrganisation, words } from "../helpers/submission-fixtures";
+import { completeValues, words } from "../helpers/submission-fixtures";
 
 /**
  * Who may read and change what in every phase (issue 3 §5, issue 10 §4), over HTTP against the built app:
