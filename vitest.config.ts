@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
   test: {
-    setupFiles: ["tests/helpers/no-console-error.ts"],
+    setupFiles: ["tests/helpers/no-console-error.ts", "tests/helpers/process-jobs.ts"],
     projects: [
       {
         extends: true,

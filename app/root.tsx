@@ -18,6 +18,7 @@ import { useNonce } from "./components/nonce";
 import styles from "./styles/app.css";
 import { csrfToken } from "./utils/csrf.server";
 import { env } from "./utils/env.server";
+import { can } from "./utils/permissions";
 import { getSessionUser } from "./utils/session.server";
 
 export const links: LinksFunction = () => [
@@ -73,7 +74,6 @@ function Header() {
   const data = useRootData();
   const user = data?.user;
   const roles = user?.roles ?? [];
-  const organiser = roles.includes("organiser");
   return (
     <header className="site-header">
       <div className="wrap">
@@ -85,7 +85,7 @@ function Header() {
             <li>
               <Link to="/categories">Projects</Link>
             </li>
-            {roles.includes("voter") ? (
+            {can(roles, "vote:read:own") ? (
               <li>
                 <Link to="/votes">My votes</Link>
               </li>
@@ -95,17 +95,17 @@ function Header() {
                 <Link to="/organisations">My organisations</Link>
               </li>
             ) : null}
-            {roles.includes("submitter") ? (
+            {can(roles, "project:manage:own") ? (
               <li>
                 <Link to="/submissions">My submissions</Link>
               </li>
             ) : null}
-            {roles.includes("expert") || organiser ? (
+            {can(roles, "project:review:assigned") || can(roles, "nomination:manage") ? (
               <li>
                 <Link to="/review">Review</Link>
               </li>
             ) : null}
-            {roles.includes("expert") ? (
+            {can(roles, "project:score:assigned") ? (
               <li>
                 <Link to="/jury">Jury</Link>
               </li>
@@ -113,7 +113,7 @@ function Header() {
             <li>
               <Link to="/results">Results</Link>
             </li>
-            {organiser ? (
+            {can(roles, "contest:read:all") ? (
               <li>
                 <Link to="/admin">Admin</Link>
               </li>

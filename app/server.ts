@@ -10,8 +10,9 @@ import helmet from "helmet";
 import { closeDb, isDatabaseBusy, sqliteControl } from "../db/client";
 import { prepareDatabase } from "../db/prepare";
 import { HOUSEKEEPING, maintainHousekeeping, startWorkers, type RunningWorkers } from "../workers/index";
-import { runInline } from "../workers/jobs/index";
+import { runInline } from "../workers/processors";
 import { closeQueues } from "../workers/queues";
+import { registerProcessJobs } from "../workers/runner";
 import { db } from "./utils/db.server";
 import { env } from "./utils/env.server";
 import { log } from "./utils/log.server";
@@ -191,6 +192,8 @@ function withVoteEndpoint(app: Express): RequestListener {
  */
 async function main(): Promise<void> {
   const config = env();
+  // The composition root: the domain's "jobs" port is BullMQ (or the inline runner) from here on.
+  registerProcessJobs();
   await prepareDatabase(db());
   const mode = await initRedis();
   let workers: RunningWorkers | undefined;

@@ -4,19 +4,21 @@ import { z } from "zod";
 import { log } from "../app/utils/log.server";
 import { workerConnectionOptions } from "../app/utils/redis.server";
 import { within } from "../app/utils/shutdown.server";
-import { defaultDeps, RetryLaterError, type JobDeps } from "./jobs/deps";
-import { processorFor, type Processor } from "./jobs/index";
-import { findJobIn, jobToAdd } from "./jobs/successor";
-import { createJobThreads, type JobThreads } from "./job-threads";
+import { jobToAdd } from "../app/domain/job-successors.server";
 import {
-  createQueues,
   JOB_NAMES,
   PAYLOAD_SCHEMAS,
-  processQueues,
+  PermanentJobError,
+  RetryLaterError,
+  type JobDeps,
   type JobName,
   type JobPayloads,
-  type JobQueues,
-} from "./queues";
+  type Processor,
+} from "../app/jobs/contract";
+import { jobsFrom } from "../app/jobs/port.server";
+import { createJobThreads, type JobThreads } from "./job-threads";
+import { defaultDeps, processorFor } from "./processors";
+import { createQueues, findJobIn, processQueues, type JobQueues } from "./queues";
 
 export interface RunningWorkers {
   /** Stops taking jobs, waits for the jobs in progress however long they take, closes the connections. */
@@ -51,7 +53,7 @@ export const STALL_DEFAULTS: Required<StallOptions> = { lockDuration: 30_000, st
 /**
  * One BullMQ worker for queue `name`: checks the payload, runs the processor, tells it about the last attempt.
  * A processor that throws RetryLaterError (an outbox row another attempt holds) has its job delayed until the
- * time it names, without spending an attempt. `run` is the processor (in a job thread for long jobs).
+ * time it names, without spending an attempt; one that throws PermanentJobError is not retried. `run` is the processor (in a job thread for long jobs).
  */
 function createWorker<N extends JobName>(
   name: N,
@@ -74,6 +76,7 @@ function createWorker<N extends JobName>(
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
         });
       } catch (e) {
+        if (e instanceof PermanentJobError) throw new UnrecoverableError(e.message);
         if (!(e instanceof RetryLaterError) || !token) throw e;
         await job.moveToDelayed(e.at, token);
         throw new DelayedError(e.message);
@@ -105,8 +108,8 @@ export async function startWorkers(
 ): Promise<RunningWorkers> {
   const producers = createQueues({ redisUrl: options.redisUrl, prefix: options.prefix });
   const base = options.deps ?? defaultDeps();
-  const enqueue = base.enqueue ?? producers.add;
-  const deps: JobDeps = { ...base, enqueue, findJob: base.findJob ?? findJobIn(producers) };
+  const jobs = base.jobs ?? jobsFrom(producers.add);
+  const deps: JobDeps = { ...base, jobs, findJob: base.findJob ?? findJobIn(producers) };
   const threads: JobThreads | undefined =
     options.threads !== false && deps.databaseUrl
       ? createJobThreads({
@@ -114,7 +117,7 @@ export async function startWorkers(
           // A thread has no view of the queue: its follow-up jobs get their successor id here (jobToAdd).
           enqueue: async (name, data, jobId) => {
             const id = await jobToAdd(deps, name, jobId, deps.now().getTime());
-            if (id !== null) await enqueue(name, data, id);
+            if (id !== null) await jobs.enqueue(name, data, id);
           },
         })
       : undefined;

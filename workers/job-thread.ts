@@ -12,9 +12,9 @@ import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { sql } from "kysely";
 import { createDb, dialectOf } from "../db/client";
 import type { Mailer } from "../emails/transport";
-import type { JobDeps } from "./jobs/deps";
-import { processorFor } from "./jobs/index";
-import type { JobName, JobPayloads } from "./queues";
+import type { JobDeps, JobName, JobPayloads } from "../app/jobs/contract";
+import { jobsFrom } from "../app/jobs/port.server";
+import { processorFor } from "./processors";
 import { THREAD_CRASH_ENV, type FromThread, type ThreadData, type ToThread } from "./job-threads";
 
 if (!parentPort)
@@ -58,12 +58,15 @@ async function run(message: Extract<ToThread, { type: "run" }>): Promise<void> {
     db,
     mailer: noMailer,
     now: () => new Date(Date.now() + offset),
-    enqueue: (name, data, jobId) =>
-      new Promise<void>((resolve, reject) => {
-        const id = nextEnqueue++;
-        enqueues.set(id, { resolve, reject });
-        send({ type: "enqueue", id, name, data, jobId });
-      }),
+    // Follow-up jobs go through the main thread, which has the queues.
+    jobs: jobsFrom(
+      (name, data, jobId) =>
+        new Promise<void>((resolve, reject) => {
+          const id = nextEnqueue++;
+          enqueues.set(id, { resolve, reject });
+          send({ type: "enqueue", id, name, data, jobId });
+        }),
+    ),
   };
   try {
     await ready;

@@ -12,9 +12,15 @@ import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { UnrecoverableError } from "bullmq";
 import { log } from "../app/utils/log.server";
-import type { JobContext, JobDeps } from "./jobs/deps";
-import type { Processor } from "./jobs/index";
-import type { Enqueue, JobName, JobPayloads } from "./queues";
+import {
+  PermanentJobError,
+  type Enqueue,
+  type JobContext,
+  type JobDeps,
+  type JobName,
+  type JobPayloads,
+  type Processor,
+} from "../app/jobs/contract";
 
 /**
  * The jobs that run in threads, and their thread. live-tally is short at steady state (the votes of the last
@@ -76,10 +82,14 @@ export function threadEntry(): URL {
   );
 }
 
-/** A thread's error, as an Error of the main thread (UnrecoverableError stays unrecoverable for BullMQ). */
+/** A thread's error, as an Error of the main thread (a permanent failure stays unrecoverable for BullMQ). */
 function rebuild(error: { name: string; message: string; stack?: string }): Error {
   const rebuilt =
-    error.name === "UnrecoverableError" ? new UnrecoverableError(error.message) : new Error(error.message);
+    error.name === "UnrecoverableError"
+      ? new UnrecoverableError(error.message)
+      : error.name === "PermanentJobError"
+        ? new PermanentJobError(error.message)
+        : new Error(error.message);
   if (error.stack) rebuilt.stack = error.stack;
   return rebuilt;
 }

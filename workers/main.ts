@@ -8,11 +8,14 @@ import { env } from "../app/utils/env.server";
 import { log } from "../app/utils/log.server";
 import { closeRedis, initRedis } from "../app/utils/redis.server";
 import { stopOnSignals } from "../app/utils/shutdown.server";
+import { JOB_NAMES } from "../app/jobs/contract";
 import { maintainHousekeeping, startWorkers } from "./index";
-import { closeQueues, JOB_NAMES } from "./queues";
+import { closeQueues } from "./queues";
+import { registerProcessJobs } from "./runner";
 
 async function main(): Promise<void> {
   const config = env();
+  registerProcessJobs();
   const mode = await initRedis();
   if (mode.mode !== "redis") {
     log.error("npm run worker needs Redis: set REDIS_URL or start redis-server on 127.0.0.1:6379");

@@ -3,7 +3,7 @@ import { Filters } from "~/components/filters";
 import { Notice } from "~/components/forms";
 import { EditionLinks, NomineeList, resultSummary, type NomineeItem } from "~/components/nominee-list";
 import { Pagination } from "~/components/pagination";
-import { querySearch, type CatalogueQuery } from "~/schemas/catalogue";
+import { querySearch, type CatalogueQuery } from "~/schemas/catalogue-options";
 
 export interface CatalogueView {
   edition: { year: number; name: string } | null;

@@ -1,6 +1,11 @@
 import { Field, type FieldErrors } from "./forms";
 import { PHASES, PHASE_LABELS } from "~/domain/phases";
-import { DEFAULT_TIME_ZONE, EDITION_NAME_MAX, instantLabel, type InstantField } from "~/schemas/edition";
+import {
+  DEFAULT_TIME_ZONE,
+  EDITION_FIELDS,
+  instantLabel,
+  type InstantField,
+} from "~/schemas/edition-options";
 
 /** Values to show in the edition form: what was sent (after an error) or what is stored. */
 export type EditionFormValues = Partial<Record<"year" | "name" | "timezone" | InstantField, string>>;
@@ -16,8 +21,7 @@ export function EditionFields({ values, errors }: { values: EditionFormValues; e
       <Field
         name="name"
         label="Name"
-        required
-        maxLength={EDITION_NAME_MAX}
+        {...EDITION_FIELDS.name}
         defaultValue={values.name ?? ""}
         error={errors.name}
         hint="Shown to the public, e.g. “WSIS Prizes 2027”."
@@ -25,7 +29,7 @@ export function EditionFields({ values, errors }: { values: EditionFormValues; e
       <Field
         name="timezone"
         label="Time zone"
-        required
+        {...EDITION_FIELDS.timezone}
         maxLength={64}
         autoComplete="off"
         spellCheck={false}
@@ -42,7 +46,7 @@ export function EditionFields({ values, errors }: { values: EditionFormValues; e
               name={field}
               label={instantLabel(field)}
               type="datetime-local"
-              required
+              {...EDITION_FIELDS[field]}
               defaultValue={values[field] ?? ""}
               error={errors[field]}
             />

@@ -3,8 +3,12 @@ import type { ReactNode } from "react";
 import type { Organisation, Project } from "../../db/schema";
 import { countryName } from "~/domain/countries";
 import { REGION_LABELS } from "~/domain/regions";
-import { STAKEHOLDER_LABELS } from "~/schemas/organisation";
-import { IMPLEMENTATION_STATUS_LABELS, LONG_ANSWER_FIELDS, LONG_ANSWER_LABELS } from "~/schemas/project";
+import { STAKEHOLDER_LABELS } from "~/schemas/organisation-options";
+import {
+  IMPLEMENTATION_STATUS_LABELS,
+  LONG_ANSWER_FIELDS,
+  LONG_ANSWER_LABELS,
+} from "~/schemas/project-options";
 import { WebsiteLink } from "~/components/website-link";
 
 /*

@@ -6,7 +6,7 @@ import {
   REGIONS,
   STAKEHOLDER_LABELS,
   STAKEHOLDER_TYPES,
-} from "~/schemas/catalogue";
+} from "~/schemas/catalogue-options";
 
 export interface FilterValues {
   q: string;

@@ -2,7 +2,7 @@ import { Form } from "@remix-run/react";
 import { useState, type ReactNode, type SelectHTMLAttributes } from "react";
 import type { ItuRegion, StakeholderType } from "../../db/schema";
 import { ITU_REGIONS, REGION_LABELS, regionOf } from "../domain/regions";
-import { ORGANISATION_LIMITS, STAKEHOLDER_LABELS, STAKEHOLDER_TYPES } from "../schemas/organisation-options";
+import { ORGANISATION_FIELDS, STAKEHOLDER_LABELS, STAKEHOLDER_TYPES } from "../schemas/organisation-options";
 import { CsrfInput, Field, FieldFrame, type FieldErrors } from "./forms";
 
 interface SelectFieldProps extends SelectHTMLAttributes<HTMLSelectElement> {
@@ -79,16 +79,15 @@ export function OrganisationForm({
         name="name"
         label="Name of the organisation"
         defaultValue={values.name}
-        maxLength={ORGANISATION_LIMITS.name}
+        {...ORGANISATION_FIELDS.name}
         autoComplete="organization"
-        required
         error={errors.name}
       />
       <SelectField
         name="stakeholderType"
         label="Stakeholder type"
         defaultValue={values.stakeholderType}
-        required
+        {...ORGANISATION_FIELDS.stakeholderType}
         error={errors.stakeholderType}
       >
         <option value="">Choose…</option>
@@ -103,7 +102,7 @@ export function OrganisationForm({
         label="Country"
         hint="Where the organisation is based."
         defaultValue={values.country}
-        required
+        {...ORGANISATION_FIELDS.country}
         error={errors.country}
         onChange={(e) => onCountry(e.currentTarget.value)}
       >
@@ -137,16 +136,15 @@ export function OrganisationForm({
         placeholder="https://"
         hint="An address starting with http:// or https://."
         defaultValue={values.website}
-        maxLength={ORGANISATION_LIMITS.website}
+        {...ORGANISATION_FIELDS.website}
         error={errors.website}
       />
       <Field
         name="contactName"
         label="Contact person"
         defaultValue={values.contactName}
-        maxLength={ORGANISATION_LIMITS.contactName}
+        {...ORGANISATION_FIELDS.contactName}
         autoComplete="name"
-        required
         error={errors.contactName}
       />
       <Field
@@ -154,9 +152,8 @@ export function OrganisationForm({
         label="Contact person’s email address"
         type="email"
         defaultValue={values.contactEmail}
-        maxLength={ORGANISATION_LIMITS.email}
+        {...ORGANISATION_FIELDS.contactEmail}
         autoComplete="email"
-        required
         error={errors.contactEmail}
       />
       <button type="submit">{submitLabel}</button>

@@ -11,7 +11,7 @@ import {
   SHORT_DESCRIPTION_WORDS,
   type ProjectErrors,
   type ProjectFormValues,
-} from "~/schemas/project";
+} from "~/schemas/project-options";
 
 /** Field labels for the error summary, in form order. */
 const FIELD_LABELS: ReadonlyArray<[keyof ProjectFormValues, string]> = [

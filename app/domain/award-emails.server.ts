@@ -9,7 +9,8 @@
 import type { Db } from "../../db/client";
 import type { AwardKind } from "../../db/schema";
 import { instanceId } from "../../db/instance";
-import { enqueueEach, retryEmailJobId } from "../../workers/queues";
+import { retryEmailJobId, type Jobs } from "../jobs/contract";
+import { processJobs } from "../jobs/port.server";
 import { audit } from "./audit.server";
 import { canonicalEmail } from "./email";
 
@@ -22,22 +23,6 @@ export const emailKind = (kind: AwardKind) => (kind === "winner" ? "award_winner
 /** The outbox idempotency key of one award notification: one email per recipient, project and kind. */
 export function awardEmailKey(kind: AwardKind, projectId: number, email: string): string {
   return `award:${kind}:${projectId}:${canonicalEmail(email)}`;
-}
-
-/** One delivery job to enqueue after the commit. */
-export interface EmailJob {
-  outboxId: number;
-  jobId: string;
-}
-
-/** How jobs reach the queue; tests pass their own (their Redis prefix, short backoff). */
-export type DispatchJobs = (jobs: readonly EmailJob[]) => Promise<void>;
-
-async function defaultDispatch(jobs: readonly EmailJob[]): Promise<void> {
-  await enqueueEach(
-    "send-email",
-    jobs.map((job) => ({ data: { outboxId: job.outboxId }, jobId: job.jobId })),
-  );
 }
 
 /** One recipient of an award notification. */
@@ -154,7 +139,7 @@ export async function retryFailed(
   database: Db,
   input: { editionId: number; actorUserId: number | null },
   now: Date,
-  options: { dispatch?: DispatchJobs } = {},
+  options: { jobs?: Jobs } = {},
 ): Promise<{ retried: number }> {
   const rows = await database.transaction().execute(async (trx) => {
     const failed = await trx
@@ -195,7 +180,9 @@ export async function retryFailed(
     return requeued;
   });
   const instance = await instanceId(database);
-  const jobs = rows.map((r) => ({ outboxId: r.id, jobId: retryEmailJobId(instance, r.id, r.attempts) }));
-  await (options.dispatch ?? defaultDispatch)(jobs);
+  await (options.jobs ?? processJobs()).enqueueEach(
+    "send-email",
+    rows.map((r) => ({ data: { outboxId: r.id }, jobId: retryEmailJobId(instance, r.id, r.attempts) })),
+  );
   return { retried: rows.length };
 }

@@ -11,11 +11,8 @@ import { z } from "zod";
 import { audit } from "./audit.server";
 import { categoryById } from "./editions.server";
 import { accessTo, type Reviewer } from "./review.server";
-import { decisionWindow } from "./windows";
-
-const NOT_FOUND = "This project does not exist or is not in your review queue.";
-const CONFLICT =
-  "You are a member of this project’s organisation, so you cannot decide it: another organiser or an assigned expert must.";
+import { refuse, type Outcome } from "./outcome";
+import { decisionWindow, windowRefusal } from "./windows";
 
 /** A decision as stored in nomination_decisions and in audit before/after snapshots. */
 export interface DecisionSnapshot {
@@ -78,10 +75,9 @@ export async function projectForReview(database: Db, reviewer: Reviewer, project
     .selectAll()
     .where("id", "=", projectId)
     .executeTakeFirst();
-  if (!project || project.status !== "submitted")
-    return { ok: false as const, status: 404 as const, message: NOT_FOUND };
+  if (!project || project.status !== "submitted") return refuse("review_project_not_found");
   const access = await accessTo(database, reviewer, project);
-  if (access === "none") return { ok: false as const, status: 404 as const, message: NOT_FOUND };
+  if (access === "none") return refuse("review_project_not_found");
 
   const [edition, category, organisation, decision] = await Promise.all([
     database
@@ -215,9 +211,7 @@ export async function projectForReview(database: Db, reviewer: Reviewer, project
   };
 }
 
-export type DecideOutcome =
-  | { ok: true; changed: boolean; categoryCode: string }
-  | { ok: false; status: 400 | 403 | 404 | 409; message: string; field?: "reason" | "reason_text" };
+export type DecideOutcome = Outcome<{ changed: boolean; categoryCode: string }>;
 
 /**
  * Records (or changes) the decision on a project: upsert of nomination_decisions and an audit entry with
@@ -232,7 +226,7 @@ export async function decide(
   now: Date,
 ): Promise<DecideOutcome> {
   if (input.decision === "reject" && input.reason === "other" && !input.reasonText?.trim()) {
-    return { ok: false, status: 400, message: "Explain the reason in a few words.", field: "reason_text" };
+    return refuse("decision_reason_missing", undefined, "reason_text");
   }
   const pg = dialectOf(database) === "postgres";
   return database.transaction().execute(async (trx): Promise<DecideOutcome> => {
@@ -244,10 +238,10 @@ export async function decide(
       .where("id", "=", projectId)
       .$if(pg, (qb) => qb.forUpdate())
       .executeTakeFirst();
-    if (!project || project.status !== "submitted") return { ok: false, status: 404, message: NOT_FOUND };
+    if (!project || project.status !== "submitted") return refuse("review_project_not_found");
     const access = await accessTo(trx, reviewer, project);
-    if (access === "none") return { ok: false, status: 404, message: NOT_FOUND };
-    if (access === "conflict") return { ok: false, status: 403, message: CONFLICT };
+    if (access === "none") return refuse("review_project_not_found");
+    if (access === "conflict") return refuse("review_conflict");
     const edition = await trx
       .selectFrom("editions")
       .selectAll()
@@ -255,7 +249,7 @@ export async function decide(
       .$if(pg, (qb) => qb.forShare())
       .executeTakeFirstOrThrow();
     const window = decisionWindow(edition, reviewer, now);
-    if (!window.open) return { ok: false, status: 409, message: window.message };
+    if (!window.open) return windowRefusal(window);
 
     const category = await categoryById(trx, project.category_id);
     const before = await trx

@@ -78,6 +78,20 @@ export async function findEdition(id: number, database: Db = db()): Promise<Edit
   return database.selectFrom("editions").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
+/** The year of the edition a project belongs to (pages return to it after a change). */
+export async function editionYearOfProject(
+  projectId: number,
+  database: Db = db(),
+): Promise<number | undefined> {
+  const row = await database
+    .selectFrom("projects as p")
+    .innerJoin("editions as e", "e.id", "p.edition_id")
+    .select("e.year")
+    .where("p.id", "=", projectId)
+    .executeTakeFirst();
+  return row?.year;
+}
+
 /** The edition whose public voting is open at `now` (the most recent if several), or undefined. */
 export async function votingEdition(now: Date, database: Db = db()): Promise<Edition | undefined> {
   const t = now.toISOString();

@@ -5,7 +5,9 @@
  */
 import type { Db } from "../../db/client";
 import type { ExpertStage } from "../../db/schema";
+import { PERMISSIONS } from "../utils/permissions";
 import { audit } from "./audit.server";
+import { refuse, type Outcome } from "./outcome";
 
 /** Category ids `userId` is assigned to at `stage` (the nomination unless said) of an edition. */
 export async function assignedCategoryIds(
@@ -68,8 +70,7 @@ export async function expertAssignments(
   return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
 }
 
-export type AssignOutcome =
-  { ok: true; added: string[]; removed: string[] } | { ok: false; status: 400 | 404; message: string };
+export type AssignOutcome = Outcome<{ added: string[]; removed: string[] }>;
 
 /**
  * Sets the categories `userId` reviews at `stage` (nomination by default) of an edition to exactly `categoryIds`
@@ -89,13 +90,13 @@ export async function setExpertCategories(
       .select("id")
       .where("id", "=", input.editionId)
       .executeTakeFirst();
-    if (!edition) return { ok: false, status: 404, message: "This edition does not exist." };
+    if (!edition) return refuse("edition_not_found");
     const user = await trx
       .selectFrom("users")
       .select(["id", "name"])
       .where("id", "=", input.userId)
       .executeTakeFirst();
-    if (!user) return { ok: false, status: 404, message: "This user does not exist." };
+    if (!user) return refuse("user_not_found");
     const categories = await trx
       .selectFrom("categories")
       .select(["id", "code"])
@@ -103,8 +104,7 @@ export async function setExpertCategories(
       .execute();
     const codeOf = new Map(categories.map((c) => [c.id, c.code]));
     const wanted = new Set(input.categoryIds);
-    for (const id of wanted)
-      if (!codeOf.has(id)) return { ok: false, status: 400, message: "Unknown category." };
+    for (const id of wanted) if (!codeOf.has(id)) return refuse("category_unknown");
 
     const current = new Set(await assignedCategoryIds(trx, input.userId, input.editionId, stage));
     const added = [...wanted].filter((id) => !current.has(id));
@@ -117,11 +117,7 @@ export async function setExpertCategories(
         .where("role", "=", "expert")
         .executeTakeFirst();
       if (!role) {
-        return {
-          ok: false,
-          status: 400,
-          message: `${user.name} does not hold the expert role: grant it first.`,
-        };
+        return refuse("not_an_expert", { name: user.name });
       }
       await trx
         .insertInto("expert_assignments")
@@ -163,13 +159,13 @@ export async function setExpertCategories(
   });
 }
 
-/** True when `userId` holds the expert role. */
+/** True when `userId` holds the expert role: a role that may score assigned projects (the permission table). */
 export async function holdsExpertRole(database: Db, userId: number): Promise<boolean> {
   const row = await database
     .selectFrom("user_roles")
     .select("user_id")
     .where("user_id", "=", userId)
-    .where("role", "=", "expert")
+    .where("role", "in", PERMISSIONS["project:score:assigned"])
     .executeTakeFirst();
   return row !== undefined;
 }

@@ -389,3 +389,18 @@ export async function votesOfFlag(database: Db, flagId: number): Promise<number[
   }
   return [];
 }
+
+/** The detect-fraud job, every minute: refreshes the flags of editions whose voting is open (or closed < 1 day). */
+export async function detectFraud(deps: { db: Db; now: () => Date }): Promise<number> {
+  const now = deps.now();
+  const dayAgo = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
+  const editions = await deps.db
+    .selectFrom("editions")
+    .select("id")
+    .where("voting_opens_at", "<=", now.toISOString())
+    .where("voting_closes_at", ">", dayAgo)
+    .execute();
+  let flags = 0;
+  for (const e of editions) flags += await refreshFraudFlags(deps.db, e.id, now);
+  return flags;
+}

@@ -13,7 +13,9 @@ import { REJECT_REASON_LABELS } from "../schemas/nomination";
 import { env } from "../utils/env.server";
 import { audit } from "./audit.server";
 import { listCategories, lockedEdition, stampPublication } from "./editions.server";
+import type { Jobs } from "../jobs/contract";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
+import { refuse, type Refused } from "./outcome";
 import { formatInstant } from "./phases";
 
 export interface CategoryProgress {
@@ -127,8 +129,14 @@ export async function publicationInfo(database: Db, edition: Edition): Promise<P
 }
 
 export type PublishOutcome =
-  | { ok: true; nominated: number; notNominated: number; undecided: number; emails: number }
-  | { ok: false; status: 404 | 409; message: string; field?: "includeUndecided" };
+  | {
+      ok: true;
+      nominated: number;
+      notNominated: number;
+      undecided: number;
+      emails: number;
+    }
+  | Refused;
 
 /**
  * Publishes the nominee list of an edition in one transaction: sets editions.nominees_published_at (only if
@@ -141,27 +149,21 @@ export async function publishNominees(
   actorUserId: number | null,
   input: { editionId: number; includeUndecided: boolean },
   now: Date,
-  options: { dispatch?: (ids: ReadonlyArray<number | null>) => Promise<void>; appUrl?: string } = {},
+  options: { jobs?: Jobs; appUrl?: string } = {},
 ): Promise<PublishOutcome> {
   const appUrl = options.appUrl ?? env().APP_URL;
   const result = await database.transaction().execute(async (trx) => {
     const edition = await lockedEdition(trx, input.editionId);
-    if (!edition)
-      return { ok: false as const, status: 404 as const, message: "This edition does not exist." };
+    if (!edition) return refuse("edition_not_found");
     const tz = edition.timezone;
     if (edition.nominees_published_at !== null) {
-      return {
-        ok: false as const,
-        status: 409 as const,
-        message: `The nominee list of ${edition.name} was already published on ${formatInstant(edition.nominees_published_at, tz)}. Nothing was sent again.`,
-      };
+      return refuse("nominees_already_published", {
+        edition: edition.name,
+        published: formatInstant(edition.nominees_published_at, tz),
+      });
     }
     if (now.getTime() < new Date(edition.submission_closes_at).getTime()) {
-      return {
-        ok: false as const,
-        status: 409 as const,
-        message: `Submission is open until ${formatInstant(edition.submission_closes_at, tz)}: the nominee list can be published after that.`,
-      };
+      return refuse("nominees_submission_open", { closes: formatInstant(edition.submission_closes_at, tz) });
     }
     const projects = await trx
       .selectFrom("projects as p")
@@ -186,19 +188,10 @@ export async function publishNominees(
       .execute();
     const undecided = projects.filter((p) => p.decision === null).length;
     if (undecided > 0 && !input.includeUndecided) {
-      return {
-        ok: false as const,
-        status: 409 as const,
-        field: "includeUndecided" as const,
-        message: `${undecided} submitted ${undecided === 1 ? "project has" : "projects have"} no decision yet. Wait for the experts, or tick “publish anyway” to count ${undecided === 1 ? "it" : "them"} as not nominated.`,
-      };
+      return refuse("nominees_undecided", { undecided }, "includeUndecided");
     }
     if (!(await stampPublication(trx, edition.id, "nominees_published_at", now))) {
-      return {
-        ok: false as const,
-        status: 409 as const,
-        message: "The nominee list was already published. Nothing was sent again.",
-      };
+      return refuse("nominees_already_published");
     }
 
     const votingOpens = formatInstant(edition.voting_opens_at, tz);
@@ -254,7 +247,7 @@ export async function publishNominees(
     return { ok: true as const, ids, ...summary };
   });
   if (!result.ok) return result;
-  await (options.dispatch ?? ((ids) => dispatchOutbox(ids, database)))(result.ids);
+  await dispatchOutbox(result.ids, database, options.jobs);
   return {
     ok: true,
     nominated: result.nominated,

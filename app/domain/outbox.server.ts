@@ -3,7 +3,8 @@ import type { Db } from "../../db/client";
 import { instanceId } from "../../db/instance";
 import type { Database } from "../../db/schema";
 import type { EmailContent } from "../../emails/layout";
-import { emailJobId, enqueueEach } from "../../workers/queues";
+import { emailJobId, type Jobs } from "../jobs/contract";
+import { processJobs } from "../jobs/port.server";
 import { db } from "../utils/db.server";
 import { log } from "../utils/log.server";
 
@@ -52,10 +53,14 @@ export async function queueEmail(trx: DbOrTrx, input: QueuedEmail): Promise<numb
 
 /**
  * Enqueues delivery jobs for committed outbox rows of `database` (job id = database instance id and outbox id,
- * so never twice), holding the request at most ENQUEUE_WAIT_MS. A row whose enqueue is lost, or whose job id
+ * so never twice) through the jobs port, which holds the request at most a moment (workers/runner.ts). A row whose enqueue is lost, or whose job id
  * BullMQ already keeps as finished (a database restored from a backup), is picked up by the sweeper.
  */
-export async function dispatchOutbox(ids: ReadonlyArray<number | null>, database: Db = db()): Promise<void> {
+export async function dispatchOutbox(
+  ids: ReadonlyArray<number | null>,
+  database: Db = db(),
+  jobs: Jobs = processJobs(),
+): Promise<void> {
   if (ids.every((id) => id === null)) return;
   let instance: string;
   try {
@@ -64,8 +69,8 @@ export async function dispatchOutbox(ids: ReadonlyArray<number | null>, database
     log.warn("could not read the database instance id; the sweeper will enqueue", { error: String(e) });
     return;
   }
-  const jobs = ids.flatMap((id) =>
+  const sends = ids.flatMap((id) =>
     id === null ? [] : [{ data: { outboxId: id }, jobId: emailJobId(instance, id) }],
   );
-  await enqueueEach("send-email", jobs);
+  await jobs.enqueueEach("send-email", sends);
 }

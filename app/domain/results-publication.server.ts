@@ -22,12 +22,10 @@ import {
   emailKind,
   recipientsByOrganisation,
   type DeliveryStatus,
-  type DispatchJobs,
 } from "./award-emails.server";
 import { listCategories, lockedEdition, stampPublication } from "./editions.server";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
-import { instanceId } from "../../db/instance";
-import { emailJobId } from "../../workers/queues";
+import type { Jobs } from "../jobs/contract";
 import { formatInstant } from "./phases";
 import { championsOf, latestTallyRun } from "./tally-runs.server";
 
@@ -115,7 +113,7 @@ export async function publishResults(
   database: Db,
   input: { editionId: number; actorUserId: number | null },
   now: Date,
-  options: { dispatch?: DispatchJobs; appUrl?: string } = {},
+  options: { jobs?: Jobs; appUrl?: string } = {},
 ): Promise<PublishResultsOutcome> {
   const appUrl = options.appUrl ?? env().APP_URL;
   const result = await database.transaction().execute(async (trx) => {
@@ -253,10 +251,7 @@ export async function publishResults(
     return { ok: true as const, ids, ...summary };
   });
   if (!result.ok) return result;
-  if (options.dispatch) {
-    const instance = await instanceId(database);
-    await options.dispatch(result.ids.map((id) => ({ outboxId: id, jobId: emailJobId(instance, id) })));
-  } else await dispatchOutbox(result.ids, database);
+  await dispatchOutbox(result.ids, database, options.jobs);
   return { ok: true, champions: result.champions, winners: result.winners, emails: result.emails };
 }
 

@@ -21,7 +21,7 @@ export interface Reviewer {
 
 /** The reviewer behind a set of roles, or null when the roles allow no review at all. */
 export function reviewerFrom(userId: number, roles: readonly Role[]): Reviewer | null {
-  if (can(roles, "edition:manage")) return { userId, organiser: true };
+  if (can(roles, "nomination:manage")) return { userId, organiser: true };
   if (can(roles, "project:review:assigned")) return { userId, organiser: false };
   return null;
 }

@@ -12,7 +12,7 @@ import {
   byCriterion,
   type CriterionScores,
   type ScoreInput,
-} from "../schemas/selection";
+} from "../schemas/selection-options";
 
 /** A row of selection_scores. */
 export type ScoreRow = Selectable<SelectionScoresTable>;

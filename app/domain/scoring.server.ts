@@ -17,12 +17,11 @@ import { categoryById } from "./editions.server";
 import { assignedCategoryIds, holdsExpertRole } from "./experts.server";
 import { conflictsAmong, scoringContext, submissionOf } from "./jury.server";
 import { zKey } from "./normalise";
+import { refuse, type Outcome } from "./outcome";
 import { formatInstant } from "./phases";
-import { isCompleteScore, scoreErrors, scoresOf, type FieldErrors, type ScoreState } from "./scores";
+import { isCompleteScore, scoreErrors, scoresOf, type ScoreState } from "./scores";
 import { championsOf } from "./tally-runs.server";
-import { scoringWindow } from "./windows";
-
-export const NOT_FOUND = "This project does not exist or is not one you score.";
+import { scoringWindow, windowRefusal } from "./windows";
 
 /** PostgreSQL: serialise the writes of one expert in one category (save vs submit). SQLite runs one at a time. */
 async function lockExpertCategory(trx: Db, editionId: number, categoryId: number, expertId: number) {
@@ -33,15 +32,10 @@ async function lockExpertCategory(trx: Db, editionId: number, categoryId: number
   }
 }
 
-export type ExpertOutcome<T = object> =
-  ({ ok: true } & T) | { ok: false; status: 400 | 404 | 409; message: string; errors?: FieldErrors };
+export type ExpertOutcome<T extends object = object> = Outcome<T>;
 
 function refusedAfterSubmission(submittedAt: string, tz: string) {
-  return {
-    ok: false as const,
-    status: 409 as const,
-    message: `You submitted your scores for this category on ${formatInstant(submittedAt, tz)}: they are final.`,
-  };
+  return refuse("scores_submitted", { submitted: formatInstant(submittedAt, tz) });
 }
 
 /**
@@ -58,17 +52,17 @@ export async function saveScore(
 ): Promise<ExpertOutcome<{ state: ScoreState; changed: boolean }>> {
   const errors = scoreErrors(input, input.mode);
   if (Object.keys(errors).length) {
-    return { ok: false, status: 400, message: "Some scores need your attention.", errors };
+    return { ...refuse("scores_invalid"), errors };
   }
   return database
     .transaction()
     .execute(async (trx): Promise<ExpertOutcome<{ state: ScoreState; changed: boolean }>> => {
       const context = await scoringContext(trx, expertId, projectId);
-      if (!context) return { ok: false, status: 404, message: NOT_FOUND };
+      if (!context) return refuse("score_project_not_found");
       const { project, edition } = context;
       await lockExpertCategory(trx, edition.id, project.category_id, expertId);
       const window = scoringWindow(edition, now);
-      if (!window.open) return { ok: false, status: 409, message: window.message };
+      if (!window.open) return windowRefusal(window);
       const submission = await submissionOf(trx, edition.id, project.category_id, expertId);
       if (submission) return refusedAfterSubmission(submission.submitted_at, edition.timezone);
 
@@ -132,19 +126,17 @@ export async function declareConflict(
   const text = reason.trim();
   if (text.length < 3 || text.length > MAX_REASON) {
     return {
-      ok: false,
-      status: 400,
-      message: "Give the reason for the conflict.",
+      ...refuse("conflict_reason_missing", undefined, "reason"),
       errors: { reason: "Say in a few words why you have a conflict of interest with this project." },
     };
   }
   return database.transaction().execute(async (trx): Promise<ExpertOutcome<{ categoryCode: string }>> => {
     const context = await scoringContext(trx, expertId, projectId);
-    if (!context) return { ok: false, status: 404, message: NOT_FOUND };
+    if (!context) return refuse("score_project_not_found");
     const { project, edition } = context;
     await lockExpertCategory(trx, edition.id, project.category_id, expertId);
     const window = scoringWindow(edition, now);
-    if (!window.open) return { ok: false, status: 409, message: window.message };
+    if (!window.open) return windowRefusal(window);
     const submission = await submissionOf(trx, edition.id, project.category_id, expertId);
     if (submission) return refusedAfterSubmission(submission.submitted_at, edition.timezone);
     const score = await trx
@@ -195,11 +187,7 @@ export async function submitCategory(
   }
 > {
   return database.transaction().execute(async (trx) => {
-    const notFound = {
-      ok: false as const,
-      status: 404 as const,
-      message: "This category does not exist or is not one you score.",
-    };
+    const notFound = refuse("score_category_not_found");
     const edition = await trx
       .selectFrom("editions")
       .selectAll()
@@ -212,7 +200,7 @@ export async function submitCategory(
     await lockExpertCategory(trx, edition.id, input.categoryId, expertId);
     const category = await categoryById(trx, input.categoryId);
     const window = scoringWindow(edition, now);
-    if (!window.open) return { ok: false as const, status: 409 as const, message: window.message };
+    if (!window.open) return windowRefusal(window);
     const submission = await submissionOf(trx, edition.id, category.id, expertId);
     if (submission) return refusedAfterSubmission(submission.submitted_at, edition.timezone);
 
@@ -224,11 +212,7 @@ export async function submitCategory(
     );
     const mine = champions.filter((c) => !conflicts.has(zKey(expertId, c.projectId)));
     if (mine.length === 0) {
-      return {
-        ok: false as const,
-        status: 409 as const,
-        message: "There is no champion for you to score in this category, so there is nothing to submit.",
-      };
+      return refuse("nothing_to_score");
     }
     const scores = await trx
       .selectFrom("selection_scores")
@@ -247,12 +231,7 @@ export async function submitCategory(
       })
       .map((c) => ({ id: c.projectId, title: c.title }));
     if (missing.length) {
-      return {
-        ok: false as const,
-        status: 409 as const,
-        message: `Score every project completely (nine criteria and a comment) before submitting: ${missing.length} of ${mine.length} ${missing.length === 1 ? "is" : "are"} not complete yet.`,
-        missing,
-      };
+      return { ...refuse("scores_incomplete", { missing: missing.length, total: mine.length }), missing };
     }
     await trx
       .insertInto("selection_submissions")
@@ -276,6 +255,10 @@ export async function submitCategory(
       },
       now,
     });
-    return { ok: true as const, categoryCode: category.code, projects: mine.length };
+    return {
+      ok: true as const,
+      categoryCode: category.code,
+      projects: mine.length,
+    };
   });
 }

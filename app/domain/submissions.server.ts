@@ -23,15 +23,13 @@ import { audit } from "./audit.server";
 import { currentEdition } from "./editions.server";
 import { canonicalEmail } from "./email";
 import { isMember } from "./organisations.server";
+import type { Jobs } from "../jobs/contract";
 import { dispatchOutbox, queueEmail } from "./outbox.server";
 import { formatInstant } from "./phases";
 import { clearFlags, recomputeFlags } from "./project-flags.server";
 import { formatNumberList } from "./sdgs";
 import { fingerprint, normaliseText } from "./text";
 import { submissionWindow } from "./windows";
-
-/** Sends committed outbox rows (tests pass a recorder instead of reaching Redis). */
-export type Dispatch = (ids: ReadonlyArray<number | null>) => Promise<void>;
 
 export type SubmissionResult =
   | { ok: true; projectId: number; status: ProjectStatus }
@@ -72,13 +70,13 @@ class Refusal extends Error {
 export async function createProject(
   args: { userId: number; organisationId: number; input: ProjectInput; intent: Intent; now: Date },
   database: Db = db(),
-  dispatch: Dispatch = (ids) => dispatchOutbox(ids, database),
+  jobs?: Jobs,
 ): Promise<SubmissionResult> {
   if (!(await isMember(args.userId, args.organisationId, database))) return NOT_FOUND;
   const edition = await currentEdition(args.now, database);
   if (!edition)
     return { ok: false, status: 409, errors: { form: "There is no edition open for submissions." } };
-  return writeProject({ ...args, edition, project: null }, database, dispatch);
+  return writeProject({ ...args, edition, project: null }, database, jobs);
 }
 
 /**
@@ -88,7 +86,7 @@ export async function createProject(
 export async function updateProject(
   args: { userId: number; projectId: number; input: ProjectInput; intent: Intent; now: Date },
   database: Db = db(),
-  dispatch: Dispatch = (ids) => dispatchOutbox(ids, database),
+  jobs?: Jobs,
 ): Promise<SubmissionResult> {
   const project = await database
     .selectFrom("projects")
@@ -101,11 +99,7 @@ export async function updateProject(
     .selectAll()
     .where("id", "=", project.edition_id)
     .executeTakeFirstOrThrow();
-  return writeProject(
-    { ...args, organisationId: project.organisation_id, edition, project },
-    database,
-    dispatch,
-  );
+  return writeProject({ ...args, organisationId: project.organisation_id, edition, project }, database, jobs);
 }
 
 async function writeProject(
@@ -119,7 +113,7 @@ async function writeProject(
     now: Date;
   },
   database: Db,
-  dispatch: Dispatch,
+  jobs: Jobs | undefined,
 ): Promise<SubmissionResult> {
   const { edition, project, now } = args;
   const window = submissionWindow(edition, now);
@@ -230,7 +224,7 @@ async function writeProject(
       return categoryTaken(args.organisationId, edition.id, input.category_id, database);
     throw error;
   }
-  await dispatch(emailIds);
+  await dispatchOutbox(emailIds, database, jobs);
   return { ok: true, projectId, status: target };
 }
 

@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { dialectOf, type Db } from "../../db/client";
 import { instanceId } from "../../db/instance";
-import { enqueue, tallyRerunJobId } from "../../workers/queues";
+import { tallyRerunJobId, type Jobs } from "../jobs/contract";
+import { processJobs } from "../jobs/port.server";
 import { audit } from "./audit.server";
 import { rankAll, type ProjectCount } from "./champions";
 
@@ -320,9 +321,10 @@ export async function requestTallyRerun(
   editionId: number,
   actorUserId: number,
   now: Date,
+  jobs: Jobs = processJobs(),
 ): Promise<void> {
   await audit(database, { actorUserId, action: "tally.rerun", entity: "edition", entityId: editionId, now });
-  await enqueue(
+  await jobs.enqueue(
     "official-tally",
     { editionId, trigger: "rerun", requestedBy: actorUserId },
     tallyRerunJobId(await instanceId(database), editionId, now),

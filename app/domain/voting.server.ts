@@ -4,6 +4,7 @@ import { prepared } from "../../db/prepared";
 import type { Database, Role, User } from "../../db/schema";
 import { formatInstant, isPhaseOpen } from "./phases";
 import { networkOf } from "./network";
+import { can } from "../utils/permissions";
 
 export type VoteRefusal = "not_verified" | "not_voter" | "not_nominee" | "window_closed" | "already_voted";
 
@@ -182,7 +183,7 @@ export async function castVote(
   },
   now: Date,
 ): Promise<VoteOutcome> {
-  if (!input.roles.includes("voter")) return refuse(403, "not_voter");
+  if (!can(input.roles, "vote:cast")) return refuse(403, "not_voter");
   if (input.voter.email_verified_at === null) return refuse(403, "not_verified");
   const [project] = await nominee(database, input.projectId);
   if (
@@ -278,7 +279,7 @@ export async function ballotFor(
   if (!edition) return { state: "closed", message: MESSAGES.window_closed };
   if (!isPhaseOpen(edition, "voting", now)) return { state: "closed", message: windowMessage(edition, now) };
   if (!input.user) return { state: "anonymous" };
-  if (!input.roles.includes("voter")) return { state: "cannot-vote", message: MESSAGES.not_voter };
+  if (!can(input.roles, "vote:cast")) return { state: "cannot-vote", message: MESSAGES.not_voter };
   if (input.user.email_verified_at === null) return { state: "cannot-vote", message: MESSAGES.not_verified };
   const votes = await database
     .selectFrom("votes as v")

@@ -1,6 +1,7 @@
 /**
  * When each stage's work may be done (DESIGN §3, §4, §6): the windows built on the phase instants of phases.ts.
- * Pure: every function takes the edition and the instant to judge at, and says why in one sentence either way.
+ * Pure: every function takes the edition and the instant to judge at, and says why with a code (worded in
+ * app/messages/refusals.ts) either way.
  *
  * - Submission: organisations create, change, submit and withdraw projects while the submission phase is open.
  * - Decisions (documented choice): a project can be decided from the instant submission closes (before that
@@ -14,12 +15,25 @@
  *   published.
  */
 import type { Edition } from "../../db/schema";
+import { refusalMessage, type RefusalCode } from "../messages/refusals";
+import { refuse, type RefusalValues } from "./outcome";
 import { formatInstant, hasPhaseStarted, isPhaseOpen } from "./phases";
 
-/** Whether a window is open, with the sentence to show either way. */
+/** Whether a window is open, with the code and values that say why, and the sentence they make. */
 export interface WindowState {
   open: boolean;
+  code: RefusalCode;
+  values: RefusalValues;
   message: string;
+}
+
+function state(open: boolean, code: RefusalCode, values: RefusalValues = {}): WindowState {
+  return { open, code, values, message: refusalMessage(code, values) };
+}
+
+/** The refusal a closed window gives a command. */
+export function windowRefusal(window: WindowState) {
+  return refuse(window.code, window.values);
 }
 
 /** Whether submissions are open for an edition at `now`, with the sentence to show either way. */
@@ -27,16 +41,12 @@ export function submissionWindow(edition: Edition, now: Date): WindowState & { c
   const opens = formatInstant(edition.submission_opens_at, edition.timezone);
   const closes = formatInstant(edition.submission_closes_at, edition.timezone);
   if (isPhaseOpen(edition, "submission", now)) {
-    return { open: true, message: `Submissions are open until ${closes}.`, closes };
+    return { ...state(true, "submission_open", { closes }), closes };
   }
   if (now.getTime() < new Date(edition.submission_opens_at).getTime()) {
-    return { open: false, message: `Submissions for the ${edition.name} open on ${opens}.`, closes };
+    return { ...state(false, "submission_not_yet", { edition: edition.name, opens }), closes };
   }
-  return {
-    open: false,
-    message: `The submission deadline of the ${edition.name} passed on ${closes}: projects can no longer be created, changed, submitted or withdrawn.`,
-    closes,
-  };
+  return { ...state(false, "submission_closed", { edition: edition.name, closes }), closes };
 }
 
 /** The editions' instants a decision window reads. */
@@ -52,30 +62,23 @@ export function decisionWindow(
   now: Date,
 ): WindowState {
   const t = now.getTime();
+  const tz = edition.timezone;
   if (edition.nominees_published_at !== null) {
-    return {
-      open: false,
-      message: `The nominee list was published on ${formatInstant(edition.nominees_published_at, edition.timezone)}: decisions can no longer change.`,
-    };
+    return state(false, "decisions_published", {
+      published: formatInstant(edition.nominees_published_at, tz),
+    });
   }
   if (t < new Date(edition.submission_closes_at).getTime()) {
-    return {
-      open: false,
-      message: `Projects can be decided once submission closes, on ${formatInstant(edition.submission_closes_at, edition.timezone)}.`,
-    };
+    return state(false, "decisions_not_yet", { opens: formatInstant(edition.submission_closes_at, tz) });
   }
   if (!reviewer.organiser && t >= new Date(edition.nomination_closes_at).getTime()) {
-    return {
-      open: false,
-      message: `The nomination phase closed on ${formatInstant(edition.nomination_closes_at, edition.timezone)}. Ask an organiser to record any remaining decision.`,
-    };
+    return state(false, "decisions_nomination_closed", {
+      closed: formatInstant(edition.nomination_closes_at, tz),
+    });
   }
-  return {
-    open: true,
-    message: reviewer.organiser
-      ? "Decisions can be recorded and changed until the nominee list is published."
-      : `Decisions can be recorded and changed until the nomination phase closes on ${formatInstant(edition.nomination_closes_at, edition.timezone)}, or the nominee list is published if earlier.`,
-  };
+  return reviewer.organiser
+    ? state(true, "decisions_open_organiser")
+    : state(true, "decisions_open_expert", { closes: formatInstant(edition.nomination_closes_at, tz) });
 }
 
 /** The editions' instants the selection windows read. */
@@ -89,45 +92,27 @@ type SelectionTimes = Pick<
 export function scoringWindow(edition: SelectionTimes, now: Date): WindowState {
   const tz = edition.timezone;
   if (edition.results_published_at !== null) {
-    return {
-      open: false,
-      message: `The results were published on ${formatInstant(edition.results_published_at, tz)}: scores are final.`,
-    };
+    return state(false, "scoring_published", { published: formatInstant(edition.results_published_at, tz) });
   }
   if (!hasPhaseStarted(edition, "selection", now)) {
-    return {
-      open: false,
-      message: `Scoring opens with the selection phase on ${formatInstant(edition.selection_opens_at, tz)}.`,
-    };
+    return state(false, "scoring_not_yet", { opens: formatInstant(edition.selection_opens_at, tz) });
   }
   if (!isPhaseOpen(edition, "selection", now)) {
-    return {
-      open: false,
-      message: `The selection phase closed on ${formatInstant(edition.selection_closes_at, tz)}: scores are final.`,
-    };
+    return state(false, "scoring_closed", { closed: formatInstant(edition.selection_closes_at, tz) });
   }
-  return {
-    open: true,
-    message: `Scores can be saved and changed until you submit a category, or until the selection phase closes on ${formatInstant(edition.selection_closes_at, tz)}.`,
-  };
+  return state(true, "scoring_open", { closes: formatInstant(edition.selection_closes_at, tz) });
 }
 
 /** Whether organisers may confirm or unconfirm winners at `now`. */
 export function winnerWindow(edition: SelectionTimes, now: Date): WindowState {
   const tz = edition.timezone;
   if (edition.results_published_at !== null) {
-    return {
-      open: false,
-      message: `The results were published on ${formatInstant(edition.results_published_at, tz)}: winners can no longer change.`,
-    };
+    return state(false, "winners_published", { published: formatInstant(edition.results_published_at, tz) });
   }
   if (!hasPhaseStarted(edition, "selection", now)) {
-    return {
-      open: false,
-      message: `Winners can be confirmed once the selection phase opens, on ${formatInstant(edition.selection_opens_at, tz)}.`,
-    };
+    return state(false, "winners_not_yet", { opens: formatInstant(edition.selection_opens_at, tz) });
   }
-  return { open: true, message: "Winners can be confirmed and unconfirmed until the results are published." };
+  return state(true, "winners_open");
 }
 
 /** Whether experts' complete drafts have become final because the phase is over. */

@@ -8,13 +8,12 @@ import type { Db } from "../../db/client";
 import { MAX_REASON } from "../schemas/selection";
 import { audit } from "./audit.server";
 import { categoryById, lockedEdition } from "./editions.server";
+import { refuse, type Outcome } from "./outcome";
 import { formatInstant } from "./phases";
 import { championsOf } from "./tally-runs.server";
-import { winnerWindow } from "./windows";
+import { winnerWindow, windowRefusal } from "./windows";
 
-export type WinnerOutcome =
-  | { ok: true; categoryCode: string }
-  | { ok: false; status: 400 | 404 | 409; message: string; field?: "override" | "reason" };
+export type WinnerOutcome = Outcome<{ categoryCode: string }>;
 
 /**
  * Confirms a champion as the winner of its category (audit-logged). A category with a winner takes a
@@ -30,25 +29,20 @@ export async function confirmWinner(
     // PostgreSQL: the edition row lock serialises confirmations, so two organisers cannot both add the
     // "first" winner of a category.
     const edition = await lockedEdition(trx, input.editionId);
-    if (!edition) return { ok: false, status: 404, message: "This edition does not exist." };
+    if (!edition) return refuse("edition_not_found");
     const project = await trx
       .selectFrom("projects")
       .select(["id", "title", "category_id", "edition_id"])
       .where("id", "=", input.projectId)
       .executeTakeFirst();
-    if (!project || project.edition_id !== edition.id)
-      return { ok: false, status: 404, message: "This project does not exist in this edition." };
+    if (!project || project.edition_id !== edition.id) return refuse("project_not_in_edition");
     const window = winnerWindow(edition, now);
-    if (!window.open) return { ok: false, status: 409, message: window.message };
+    if (!window.open) return windowRefusal(window);
     const champion = (await championsOf(trx, edition.id, [project.category_id])).some(
       (c) => c.projectId === project.id,
     );
     if (!champion) {
-      return {
-        ok: false,
-        status: 409,
-        message: `“${project.title}” is not a champion of its category: only champions can win.`,
-      };
+      return refuse("not_a_champion", { title: project.title });
     }
     const existing = await trx
       .selectFrom("winners as w")
@@ -58,33 +52,22 @@ export async function confirmWinner(
       .where("w.category_id", "=", project.category_id)
       .execute();
     if (existing.some((w) => w.project_id === project.id)) {
-      return { ok: false, status: 409, message: `“${project.title}” is already a winner.` };
+      return refuse("already_a_winner", { title: project.title });
     }
     const reason = input.reason?.trim() || null;
     if (existing.length > 0) {
       if (!input.override) {
-        return {
-          ok: false,
-          status: 409,
-          field: "override",
-          message: `This category already has a winner (“${existing.map((w) => w.title).join("”, “")}”). Tick “override” and give a reason to confirm another one.`,
-        };
+        return refuse(
+          "category_has_winner",
+          { winners: existing.map((w) => w.title).join("”, “") },
+          "override",
+        );
       }
       if (!reason || reason.length < 3) {
-        return {
-          ok: false,
-          status: 400,
-          field: "reason",
-          message: "Give the reason for a further winner in this category.",
-        };
+        return refuse("winner_reason_missing", undefined, "reason");
       }
       if (reason.length > MAX_REASON) {
-        return {
-          ok: false,
-          status: 400,
-          field: "reason",
-          message: `Keep the reason under ${MAX_REASON} characters.`,
-        };
+        return refuse("winner_reason_too_long", { max: MAX_REASON }, "reason");
       }
     }
     const row = {
@@ -119,20 +102,18 @@ export async function unconfirmWinner(
 ): Promise<WinnerOutcome> {
   return database.transaction().execute(async (trx): Promise<WinnerOutcome> => {
     const edition = await lockedEdition(trx, input.editionId);
-    if (!edition) return { ok: false, status: 404, message: "This edition does not exist." };
+    if (!edition) return refuse("edition_not_found");
     const row = await trx
       .selectFrom("winners")
       .selectAll()
       .where("edition_id", "=", edition.id)
       .where("project_id", "=", input.projectId)
       .executeTakeFirst();
-    if (!row) return { ok: false, status: 404, message: "This project is not a confirmed winner." };
+    if (!row) return refuse("winner_not_found");
     if (edition.results_published_at !== null) {
-      return {
-        ok: false,
-        status: 409,
-        message: `The results were published on ${formatInstant(edition.results_published_at, edition.timezone)}: winners can no longer change.`,
-      };
+      return refuse("winners_published", {
+        published: formatInstant(edition.results_published_at, edition.timezone),
+      });
     }
     await trx
       .deleteFrom("winners")

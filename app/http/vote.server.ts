@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { isDatabaseBusy } from "../../db/client";
 import { castVote } from "../domain/voting.server";
+import { id } from "../schemas/primitives";
 import { CSRF_FIELD, csrfMatches, isSameOrigin } from "../utils/csrf.server";
 import { db } from "../utils/db.server";
 import { env } from "../utils/env.server";
@@ -13,11 +14,7 @@ import { sessionTokenFromHeader, sessionUserFromToken } from "../utils/session.s
 
 const VoteForm = z.object({
   [CSRF_FIELD]: z.string().max(200),
-  project: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 31 - 1),
+  project: id(),
   back: z.string().max(500).optional(),
 });
 

@@ -4,7 +4,8 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { CsrfInput, Field, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { changePassword, requestEmailChange, resendVerification } from "~/domain/accounts.server";
 import { dispatchOutbox } from "~/domain/outbox.server";
-import { AccountActionSchema, PASSWORD_MIN_LENGTH } from "~/schemas/auth";
+import { CHANGE_EMAIL_FIELDS, CHANGE_PASSWORD_FIELDS, PASSWORD_MIN_LENGTH } from "~/schemas/auth-options";
+import { AccountActionSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { accountKey, consume } from "~/utils/rate-limit.server";
 import { requireUser } from "~/utils/session.server";
@@ -151,8 +152,7 @@ export default function Account() {
             label="New email address"
             type="email"
             autoComplete="email"
-            required
-            maxLength={254}
+            {...CHANGE_EMAIL_FIELDS.email}
             error={emailErrors.email}
           />
           <Field
@@ -161,7 +161,7 @@ export default function Account() {
             label="Current password"
             type="password"
             autoComplete="current-password"
-            required
+            {...CHANGE_EMAIL_FIELDS.currentPassword}
             error={emailErrors.currentPassword}
           />
           <button type="submit" name="intent" value="change-email">
@@ -181,7 +181,7 @@ export default function Account() {
             label="Current password"
             type="password"
             autoComplete="current-password"
-            required
+            {...CHANGE_PASSWORD_FIELDS.currentPassword}
             error={passwordErrors.currentPassword}
           />
           <Field
@@ -190,8 +190,7 @@ export default function Account() {
             label="New password"
             type="password"
             autoComplete="new-password"
-            required
-            minLength={PASSWORD_MIN_LENGTH}
+            {...CHANGE_PASSWORD_FIELDS.newPassword}
             hint={`At least ${PASSWORD_MIN_LENGTH} characters. Common passwords are refused.`}
             error={passwordErrors.newPassword}
           />

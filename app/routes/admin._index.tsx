@@ -4,12 +4,12 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { AdminNav } from "~/components/admin";
 import { dashboardCounts } from "~/domain/admin.server";
 import { devMailEnabled } from "~/domain/dev-mail.server";
-import { requireRole } from "~/utils/session.server";
+import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Admin — WSIS Prizes" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "organiser");
+  await requirePermission(request, "contest:read:all");
   return json({ counts: await dashboardCounts(), devMail: devMailEnabled() });
 }
 

@@ -5,7 +5,7 @@ import { AdminNav, Pagination } from "~/components/admin";
 import { Field } from "~/components/forms";
 import { auditEntities, displayTimeZone, listAuditLog, pageCount } from "~/domain/admin.server";
 import { formatInstant } from "~/domain/phases";
-import { AuditFilterParam, PageParam } from "~/schemas/admin";
+import { AuditFilterParam, PageParam } from "~/schemas/index.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Audit log — Admin — WSIS Prizes" }];

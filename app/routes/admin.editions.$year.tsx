@@ -7,7 +7,8 @@ import { CsrfInput, Notice, fieldErrorsFrom, type FieldErrors } from "~/componen
 import { describeEditionState } from "~/domain/admin.server";
 import { findEditionByYear, openPhaseNow, updateEdition } from "~/domain/editions.server";
 import { PHASES, PHASE_LABELS, formatInstant, isPhaseOpen } from "~/domain/phases";
-import { EditionUpdateSchema, OpenPhaseSchema, instantDefaults, sentEditionValues } from "~/schemas/edition";
+import { instantDefaults, sentEditionValues } from "~/schemas/edition-options";
+import { EditionUpdateSchema, OpenPhaseSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { requirePermission } from "~/utils/session.server";
 

@@ -10,9 +10,9 @@ import {
   DEFAULT_TIME_ZONE,
   EDITION_YEAR_MAX,
   EDITION_YEAR_MIN,
-  EditionCreateSchema,
   sentEditionValues,
-} from "~/schemas/edition";
+} from "~/schemas/edition-options";
+import { EditionCreateSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { requirePermission } from "~/utils/session.server";
 

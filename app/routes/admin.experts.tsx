@@ -4,10 +4,11 @@ import { Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/
 import { AdminNav, EditionPicker } from "~/components/admin";
 import { AssignmentsSaved, ExpertAssignments } from "~/components/expert-assignments";
 import { Notice } from "~/components/forms";
-import { listCategories, listEditions } from "~/domain/editions.server";
+import { findEdition, listCategories, listEditions } from "~/domain/editions.server";
 import { expertAssignments, setExpertCategories } from "~/domain/experts.server";
-import { AssignmentFormSchema } from "~/schemas/nomination";
-import { readForm } from "~/utils/csrf.server";
+import { parseForm } from "~/http/form.server";
+import { respond } from "~/http/respond.server";
+import { AssignmentFormSchema } from "~/schemas/index.server";
 import { db } from "~/utils/db.server";
 import { editionParam } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";
@@ -15,7 +16,7 @@ import { requirePermission } from "~/utils/session.server";
 export const meta: MetaFunction = () => [{ title: "Experts — Admin — WSIS Prizes" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, "edition:manage");
+  await requirePermission(request, "expert:manage");
   const edition = await editionParam(request, new Date());
   const [editions, categories] = await Promise.all([listEditions(), listCategories()]);
   if (!edition) return json({ edition: null, editions: [], categories, experts: [], uncovered: [] });
@@ -31,32 +32,24 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const { user } = await requirePermission(request, "edition:manage");
-  const form = await readForm(request);
-  const parsed = AssignmentFormSchema.safeParse({
+  const { user } = await requirePermission(request, "expert:manage");
+  const parsed = await parseForm(request, AssignmentFormSchema, (form) => ({
     editionId: form.get("editionId"),
     userId: form.get("userId"),
     categoryIds: form.getAll("category"),
-  });
-  if (!parsed.success) {
+  }));
+  if (!parsed.ok) {
     return json(
-      { userId: null, error: parsed.error.issues[0]?.message ?? "The form could not be read." },
+      { userId: null, error: Object.values(parsed.errors)[0] ?? "The form could not be read." },
       { status: 400 },
     );
   }
   const result = await setExpertCategories(db(), user.id, parsed.data, new Date());
-  if (!result.ok) {
-    if (result.status === 404) throw new Response(result.message, { status: 404, statusText: "Not Found" });
-    return json({ userId: parsed.data.userId, error: result.message }, { status: result.status });
-  }
-  const edition = await db()
-    .selectFrom("editions")
-    .select("year")
-    .where("id", "=", parsed.data.editionId)
-    .executeTakeFirstOrThrow();
+  if (!result.ok) return respond(result.refusal, (a) => ({ userId: parsed.data.userId, error: a.message }));
+  const edition = await findEdition(parsed.data.editionId);
   const changed = result.added.length + result.removed.length;
   return redirect(
-    `/admin/experts?edition=${edition.year}&saved=${parsed.data.userId}&changed=${changed}#expert-${parsed.data.userId}`,
+    `/admin/experts?edition=${edition?.year}&saved=${parsed.data.userId}&changed=${changed}#expert-${parsed.data.userId}`,
   );
 }
 

@@ -5,7 +5,7 @@ import { AdminNav, Pagination } from "~/components/admin";
 import { displayTimeZone, pageCount } from "~/domain/admin.server";
 import { devMailEnabled, listOutboxFiles } from "~/domain/dev-mail.server";
 import { formatInstant } from "~/domain/phases";
-import { PageParam } from "~/schemas/admin";
+import { PageParam } from "~/schemas/index.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Mail viewer — Admin — WSIS Prizes" }];

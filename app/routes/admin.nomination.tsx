@@ -3,11 +3,12 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { AdminNav, EditionPicker } from "~/components/admin";
 import { CsrfInput, Notice } from "~/components/forms";
-import { listEditions } from "~/domain/editions.server";
+import { findEdition, listEditions } from "~/domain/editions.server";
 import { nominationProgress, publicationInfo, publishNominees } from "~/domain/nominees.server";
 import { formatInstant } from "~/domain/phases";
-import { PublishFormSchema } from "~/schemas/nomination";
-import { readForm } from "~/utils/csrf.server";
+import { PublishFormSchema } from "~/schemas/index.server";
+import { parseForm } from "~/http/form.server";
+import { respond } from "~/http/respond.server";
 import { db } from "~/utils/db.server";
 import { editionParam } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";
@@ -15,7 +16,7 @@ import { requirePermission } from "~/utils/session.server";
 export const meta: MetaFunction = () => [{ title: "Nomination — Admin — WSIS Prizes" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, "edition:manage");
+  await requirePermission(request, "nomination:manage");
   const now = new Date();
   const edition = await editionParam(request, now);
   const editions = await listEditions();
@@ -44,29 +45,21 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const { user } = await requirePermission(request, "edition:manage");
-  const form = await readForm(request);
-  const parsed = PublishFormSchema.safeParse({
+  const { user } = await requirePermission(request, "nomination:manage");
+  const parsed = await parseForm(request, PublishFormSchema, (form) => ({
     editionId: form.get("editionId"),
     includeUndecided: form.get("includeUndecided") ?? undefined,
-  });
-  if (!parsed.success) {
+  }));
+  if (!parsed.ok) {
     return json(
       { error: "The form could not be read. Reload the page and try again.", field: null },
       { status: 400 },
     );
   }
   const result = await publishNominees(db(), user.id, parsed.data, new Date());
-  if (!result.ok) {
-    if (result.status === 404) throw new Response(result.message, { status: 404, statusText: "Not Found" });
-    return json({ error: result.message, field: result.field ?? null }, { status: result.status });
-  }
-  const edition = await db()
-    .selectFrom("editions")
-    .select("year")
-    .where("id", "=", parsed.data.editionId)
-    .executeTakeFirstOrThrow();
-  return redirect(`/admin/nomination?edition=${edition.year}&published=1`);
+  if (!result.ok) return respond(result.refusal, (a) => ({ error: a.message, field: a.field }));
+  const edition = await findEdition(parsed.data.editionId);
+  return redirect(`/admin/nomination?edition=${edition?.year}&published=1`);
 }
 
 export default function AdminNomination() {

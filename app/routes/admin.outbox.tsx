@@ -4,13 +4,14 @@ import { Form, useLoaderData, useLocation } from "@remix-run/react";
 import { AdminNav, Pagination } from "~/components/admin";
 import { displayTimeZone, listOutbox, pageCount } from "~/domain/admin.server";
 import { formatInstant } from "~/domain/phases";
-import { OUTBOX_STATUSES, OutboxStatusParam, PageParam } from "~/schemas/admin";
-import { requireRole } from "~/utils/session.server";
+import { OUTBOX_STATUSES } from "~/schemas/admin-options";
+import { OutboxStatusParam, PageParam } from "~/schemas/index.server";
+import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Outbox — Admin — WSIS Prizes" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "organiser");
+  await requirePermission(request, "contest:read:all");
   const url = new URL(request.url);
   const page = PageParam.parse(url.searchParams.get("page"));
   const status = OutboxStatusParam.parse(url.searchParams.get("status"));

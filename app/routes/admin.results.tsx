@@ -6,7 +6,7 @@ import { CsrfInput, Notice } from "~/components/forms";
 import { retryFailed } from "~/domain/award-emails.server";
 import { findEdition, listEditions } from "~/domain/editions.server";
 import { publishResults, resultsAdminView } from "~/domain/results-publication.server";
-import { ResultsActionSchema } from "~/schemas/results";
+import { ResultsActionSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
 import { editionParam } from "~/utils/params.server";

@@ -4,15 +4,17 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { AdminNav, EditionPicker } from "~/components/admin";
 import { AssignmentsSaved, ExpertAssignments } from "~/components/expert-assignments";
 import { CsrfInput, Notice } from "~/components/forms";
-import { listCategories, listEditions } from "~/domain/editions.server";
+import { findEdition, listCategories, listEditions } from "~/domain/editions.server";
 import { selectionExperts, setSelectionCategories } from "~/domain/experts.server";
 import { zKey } from "~/domain/normalise";
 import { formatInstant } from "~/domain/phases";
 import { categoryResults, selectionSummary } from "~/domain/selection-report.server";
 import { confirmWinner, unconfirmWinner } from "~/domain/winners.server";
 import { winnerWindow } from "~/domain/windows";
-import { MAX_REASON, SelectionAdminFormSchema } from "~/schemas/selection";
-import { readForm } from "~/utils/csrf.server";
+import { MAX_REASON } from "~/schemas/selection-options";
+import { SelectionAdminFormSchema } from "~/schemas/index.server";
+import { parseForm } from "~/http/form.server";
+import { respond } from "~/http/respond.server";
 import { db } from "~/utils/db.server";
 import { editionParam } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";
@@ -29,7 +31,7 @@ function signed(v: number | null): string {
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, "edition:manage");
+  await requirePermission(request, "selection:manage");
   const now = new Date();
   const edition = await editionParam(request, now);
   const [editions, categories] = await Promise.all([listEditions(), listCategories()]);
@@ -101,9 +103,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 type ActionData = { error: string; field: string | null; projectId: number | null; userId: number | null };
 
 export async function action({ request }: ActionFunctionArgs) {
-  const { user } = await requirePermission(request, "edition:manage");
-  const form = await readForm(request);
-  const parsed = SelectionAdminFormSchema.safeParse({
+  const { user } = await requirePermission(request, "selection:manage");
+  const parsed = await parseForm(request, SelectionAdminFormSchema, (form) => ({
     intent: form.get("intent"),
     editionId: form.get("editionId"),
     userId: form.get("userId"),
@@ -111,16 +112,13 @@ export async function action({ request }: ActionFunctionArgs) {
     projectId: form.get("projectId"),
     override: form.get("override") ?? undefined,
     reason: form.get("reason") ?? undefined,
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+  }));
+  if (!parsed.ok) {
+    const reason = Object.keys(parsed.errors)[0] === "reason";
     return json<ActionData>(
       {
-        error:
-          issue?.path[0] === "reason"
-            ? issue.message
-            : "The form could not be read. Reload the page and try again.",
-        field: issue?.path[0] === "reason" ? "reason" : null,
+        error: reason ? parsed.errors.reason! : "The form could not be read. Reload the page and try again.",
+        field: reason ? "reason" : null,
         projectId: null,
         userId: null,
       },
@@ -130,22 +128,19 @@ export async function action({ request }: ActionFunctionArgs) {
   const input = parsed.data;
   const database = db();
   const now = new Date();
-  const edition = await database
-    .selectFrom("editions")
-    .select("year")
-    .where("id", "=", input.editionId)
-    .executeTakeFirst();
+  const edition = await findEdition(input.editionId, database);
   if (!edition) throw new Response("There is no such edition.", { status: 404, statusText: "Not Found" });
   const base = `/admin/selection?edition=${edition.year}`;
 
   if (input.intent === "assign") {
     const result = await setSelectionCategories(database, user.id, input, now);
     if (!result.ok) {
-      if (result.status === 404) throw new Response(result.message, { status: 404, statusText: "Not Found" });
-      return json<ActionData>(
-        { error: result.message, field: null, projectId: null, userId: input.userId },
-        { status: result.status },
-      );
+      return respond<ActionData>(result.refusal, (a) => ({
+        error: a.message,
+        field: null,
+        projectId: null,
+        userId: input.userId,
+      }));
     }
     const view = new URL(request.url).searchParams.get("category");
     const changed = result.added.length + result.removed.length;
@@ -159,11 +154,12 @@ export async function action({ request }: ActionFunctionArgs) {
       ? await confirmWinner(database, user.id, input, now)
       : await unconfirmWinner(database, user.id, input, now);
   if (!result.ok) {
-    if (result.status === 404) throw new Response(result.message, { status: 404, statusText: "Not Found" });
-    return json<ActionData>(
-      { error: result.message, field: result.field ?? null, projectId: input.projectId, userId: null },
-      { status: result.status },
-    );
+    return respond<ActionData>(result.refusal, (a) => ({
+      error: a.message,
+      field: a.field,
+      projectId: input.projectId,
+      userId: null,
+    }));
   }
   return redirect(
     `${base}&category=${encodeURIComponent(result.categoryCode)}&${input.intent === "confirm" ? "confirmed" : "unconfirmed"}=${input.projectId}#winners`,

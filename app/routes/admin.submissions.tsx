@@ -14,8 +14,8 @@ import {
   PROJECT_STATUSES,
   querySearch,
   type SubmissionsQuery,
-} from "~/schemas/catalogue";
-import { requireRole } from "~/utils/session.server";
+} from "~/schemas/catalogue-options";
+import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `Submissions${data?.edition ? ` — ${data.edition.name}` : ""} — WSIS Prizes admin` },
@@ -23,7 +23,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "organiser");
+  await requirePermission(request, "contest:read:all");
   const url = new URL(request.url);
   const overview = await submissionsOverview({ params: url.searchParams, now: new Date() });
   if (!overview.edition && overview.query.edition) {

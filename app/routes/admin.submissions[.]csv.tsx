@@ -1,10 +1,10 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { exportSubmissionsCsv, resolveSubmissionsQuery } from "~/domain/submissions-report.server";
-import { requireRole } from "~/utils/session.server";
+import { requirePermission } from "~/utils/session.server";
 
 /** GET /admin/submissions.csv?edition=YEAR[&filters]: every submission of an edition, for organisers only. */
 export async function loader({ request }: LoaderFunctionArgs) {
-  const current = await requireRole(request, "organiser");
+  const current = await requirePermission(request, "contest:read:all");
   const now = new Date();
   const { edition, filters, notices } = await resolveSubmissionsQuery({
     params: new URL(request.url).searchParams,

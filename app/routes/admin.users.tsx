@@ -6,7 +6,7 @@ import { AdminNav, Pagination } from "~/components/admin";
 import { CsrfInput, Field, Notice } from "~/components/forms";
 import { changeUserRole, displayTimeZone, pageCount, searchUsers } from "~/domain/admin.server";
 import { formatInstant } from "~/domain/phases";
-import { PageParam, RoleChangeSchema, SearchParam } from "~/schemas/admin";
+import { PageParam, RoleChangeSchema, SearchParam } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { requirePermission } from "~/utils/session.server";
 

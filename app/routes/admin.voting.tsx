@@ -10,10 +10,10 @@ import { formatInstant, hasPhaseStarted, isPhaseOpen } from "~/domain/phases";
 import { latestTallyRun } from "~/domain/tally-runs.server";
 import { liveLeaderboard, requestTallyRerun } from "~/domain/tally.server";
 import { findUserByEmail } from "~/domain/users.server";
-import { VotingAdminAction } from "~/schemas/voting";
+import { VotingAdminAction } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
-import { requireRole } from "~/utils/session.server";
+import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Voting — Admin — WSIS Prizes" }];
 
@@ -26,7 +26,7 @@ async function editionFrom(request: Request) {
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "organiser");
+  await requirePermission(request, "vote:manage-validity");
   const url = new URL(request.url);
   const now = new Date();
   const edition = await editionFrom(request);
@@ -112,7 +112,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const { user } = await requireRole(request, "organiser");
+  const { user } = await requirePermission(request, "vote:manage-validity");
   const form = await readForm(request);
   const parsed = VotingAdminAction.safeParse(Object.fromEntries(form));
   if (!parsed.success) {

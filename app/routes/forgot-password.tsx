@@ -5,7 +5,8 @@ import { CsrfInput, Field, fieldErrorsFrom, type FieldErrors } from "~/component
 import { requestPasswordReset } from "~/domain/accounts.server";
 import { canonicalEmail } from "~/domain/email";
 import { dispatchOutbox } from "~/domain/outbox.server";
-import { ForgotPasswordSchema } from "~/schemas/auth";
+import { FORGOT_PASSWORD_FIELDS } from "~/schemas/auth-options";
+import { ForgotPasswordSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { accountKey, consume } from "~/utils/rate-limit.server";
 
@@ -60,8 +61,7 @@ export default function ForgotPassword() {
           label="Email address"
           type="email"
           autoComplete="email"
-          required
-          maxLength={254}
+          {...FORGOT_PASSWORD_FIELDS.email}
           defaultValue={data?.email}
           error={data?.errors.email}
         />

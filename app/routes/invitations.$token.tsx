@@ -10,8 +10,8 @@ import {
   viewInvitation,
 } from "~/domain/organisations.server";
 import { formatInstant } from "~/domain/phases";
-import { DEFAULT_TIME_ZONE } from "~/schemas/edition";
-import { InvitationTokenParam } from "~/schemas/organisation";
+import { DEFAULT_TIME_ZONE } from "~/schemas/edition-options";
+import { InvitationTokenParam } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { requireUser } from "~/utils/session.server";
 

@@ -8,6 +8,7 @@ import {
   projectFacts,
 } from "~/components/expert-project";
 import { CsrfInput, FieldFrame, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
+import { editionYearOfProject } from "~/domain/editions.server";
 import { formatInstant } from "~/domain/phases";
 import { SDGS, parseNumberList } from "~/domain/sdgs";
 import { canScore, projectForScoring } from "~/domain/jury.server";
@@ -15,24 +16,25 @@ import { declareConflict, saveScore } from "~/domain/scoring.server";
 import {
   CRITERIA,
   CRITERION_LABELS,
-  ConflictFormSchema,
   MAX_COMMENT,
   MAX_REASON,
   SCORE_MAX,
   SCORE_MIN,
-  scoreFormSchema,
   scoreFormValues,
-} from "~/schemas/selection";
+} from "~/schemas/selection-options";
+import { ConflictFormSchema, scoreFormSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
 import { idParam } from "~/utils/params.server";
+import { respond } from "~/http/respond.server";
+import { refusalMessage } from "~/messages/refusals";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Score: ${data.project.title} — WSIS Prizes` : "Score — WSIS Prizes" },
 ];
 
-const NOT_FOUND = "This project does not exist or is not one you score.";
+const NOT_FOUND = refusalMessage("score_project_not_found");
 
 const SCORE_OPTIONS = Array.from({ length: SCORE_MAX - SCORE_MIN + 1 }, (_, i) => SCORE_MIN + i);
 
@@ -95,21 +97,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     const result = await declareConflict(database, user.id, projectId, parsed.data.reason, now);
     if (!result.ok) {
-      if (result.status === 404) throw new Response(result.message, { status: 404, statusText: "Not Found" });
-      return json<ActionData>(
-        { form: "conflict", errors: result.errors ?? {}, values, message: result.message },
-        { status: result.status },
-      );
+      const errors = result.errors ?? {};
+      return respond<ActionData>(result.refusal, (a) => ({
+        form: "conflict",
+        errors,
+        values,
+        message: a.message,
+      }));
     }
-    const year = await database
-      .selectFrom("projects as p")
-      .innerJoin("editions as e", "e.id", "p.edition_id")
-      .select("e.year")
-      .where("p.id", "=", projectId)
-      .executeTakeFirstOrThrow();
-    return redirect(
-      `/jury?edition=${year.year}&conflict=1#category-${encodeURIComponent(result.categoryCode)}`,
-    );
+    const year = await editionYearOfProject(projectId);
+    return redirect(`/jury?edition=${year}&conflict=1#category-${encodeURIComponent(result.categoryCode)}`);
   }
 
   if (intent !== "draft" && intent !== "save") {
@@ -143,11 +140,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   const result = await saveScore(database, user.id, projectId, { ...parsed.data, mode: intent }, now);
   if (!result.ok) {
-    if (result.status === 404) throw new Response(result.message, { status: 404, statusText: "Not Found" });
-    return json<ActionData>(
-      { form: "score", errors: result.errors ?? {}, values, message: result.message },
-      { status: result.status },
-    );
+    const errors = result.errors ?? {};
+    return respond<ActionData>(result.refusal, (a) => ({
+      form: "score",
+      errors,
+      values,
+      message: a.message,
+    }));
   }
   return redirect(`/jury/${projectId}?saved=${result.state}`);
 }

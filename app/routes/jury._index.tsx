@@ -2,12 +2,14 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { CsrfInput, Notice } from "~/components/forms";
+import { findEdition } from "~/domain/editions.server";
 import { juryOverview } from "~/domain/jury.server";
 import { formatInstant } from "~/domain/phases";
 import type { ScoreState } from "~/domain/scores";
 import { submitCategory } from "~/domain/scoring.server";
-import { SubmitCategoryFormSchema } from "~/schemas/selection";
-import { readForm } from "~/utils/csrf.server";
+import { SubmitCategoryFormSchema } from "~/schemas/index.server";
+import { parseForm } from "~/http/form.server";
+import { respond } from "~/http/respond.server";
 import { editionParam } from "~/utils/params.server";
 import { db } from "~/utils/db.server";
 import { requirePermission } from "~/utils/session.server";
@@ -41,12 +43,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const { user } = await requirePermission(request, "project:score:assigned");
-  const form = await readForm(request);
-  const parsed = SubmitCategoryFormSchema.safeParse({
+  const parsed = await parseForm(request, SubmitCategoryFormSchema, (form) => ({
     editionId: form.get("editionId"),
     categoryId: form.get("categoryId"),
-  });
-  if (!parsed.success) {
+  }));
+  if (!parsed.ok) {
     return json(
       { categoryId: null, error: "The form could not be read. Reload the page and try again.", missing: [] },
       { status: 400 },
@@ -54,18 +55,15 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   const result = await submitCategory(db(), user.id, parsed.data, new Date());
   if (!result.ok) {
-    if (result.status === 404) throw new Response(result.message, { status: 404, statusText: "Not Found" });
-    return json(
-      { categoryId: parsed.data.categoryId, error: result.message, missing: result.missing ?? [] },
-      { status: result.status },
-    );
+    const missing = result.missing ?? [];
+    return respond(result.refusal, (a) => ({
+      categoryId: parsed.data.categoryId,
+      error: a.message,
+      missing,
+    }));
   }
-  const edition = await db()
-    .selectFrom("editions")
-    .select("year")
-    .where("id", "=", parsed.data.editionId)
-    .executeTakeFirstOrThrow();
-  return redirect(`/jury?edition=${edition.year}&submitted=${encodeURIComponent(result.categoryCode)}`);
+  const edition = await findEdition(parsed.data.editionId);
+  return redirect(`/jury?edition=${edition?.year}&submitted=${encodeURIComponent(result.categoryCode)}`);
 }
 
 export default function JuryHome() {

@@ -4,7 +4,8 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CsrfInput, Field, Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { authenticate } from "~/domain/accounts.server";
 import { canonicalEmail } from "~/domain/email";
-import { LoginSchema } from "~/schemas/auth";
+import { LOGIN_FIELDS } from "~/schemas/auth-options";
+import { LoginSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { accountKey, consume } from "~/utils/rate-limit.server";
 import { safeRedirect } from "~/utils/request.server";
@@ -61,8 +62,7 @@ export default function Login() {
           label="Email address"
           type="email"
           autoComplete="username"
-          required
-          maxLength={254}
+          {...LOGIN_FIELDS.email}
           defaultValue={data?.email}
           error={errors.email}
         />
@@ -71,7 +71,7 @@ export default function Login() {
           label="Password"
           type="password"
           autoComplete="current-password"
-          required
+          {...LOGIN_FIELDS.password}
           error={errors.password}
         />
         <button type="submit">Sign in</button>

@@ -21,14 +21,14 @@ import {
 import { dispatchOutbox } from "~/domain/outbox.server";
 import { formatInstant } from "~/domain/phases";
 import { REGION_LABELS } from "~/domain/regions";
-import { DEFAULT_TIME_ZONE } from "~/schemas/edition";
+import { DEFAULT_TIME_ZONE } from "~/schemas/edition-options";
+import { STAKEHOLDER_LABELS } from "~/schemas/organisation-options";
 import {
   InviteSchema,
   OrganisationIdParam,
   OrganisationSchema,
   RemoveMemberSchema,
-  STAKEHOLDER_LABELS,
-} from "~/schemas/organisation";
+} from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { can } from "~/utils/permissions";
 import { accountKey, consume } from "~/utils/rate-limit.server";

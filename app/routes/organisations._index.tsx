@@ -5,7 +5,7 @@ import { Notice } from "~/components/forms";
 import { countryName } from "~/domain/countries";
 import { listOrganisationsOf } from "~/domain/organisations.server";
 import { REGION_LABELS } from "~/domain/regions";
-import { STAKEHOLDER_LABELS } from "~/schemas/organisation";
+import { STAKEHOLDER_LABELS } from "~/schemas/organisation-options";
 import { requireUser } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "My organisations — WSIS Prizes" }];

@@ -6,7 +6,7 @@ import { Notice, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { listCountries } from "~/domain/countries";
 import { ROLE_REVOKED_MESSAGE, ROLE_REVOKED_STATUS, createOrganisation } from "~/domain/organisations.server";
 import { isRoleRevoked } from "~/domain/users.server";
-import { OrganisationSchema } from "~/schemas/organisation";
+import { OrganisationSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { requireUser } from "~/utils/session.server";
 

@@ -9,7 +9,7 @@ import { db } from "~/utils/db.server";
 import { getSessionUser } from "~/utils/session.server";
 import { excerpt, findPublicProject, parseId, publicUrl } from "~/domain/catalogue.server";
 import { projectAward } from "~/domain/results.server";
-import { GDC_TITLES, SDG_TITLES } from "~/schemas/catalogue";
+import { GDC_TITLES, SDG_TITLES } from "~/schemas/catalogue-options";
 import { errorMeta, socialMeta } from "~/utils/social-meta";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {

@@ -4,7 +4,8 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CsrfInput, Field, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { register } from "~/domain/accounts.server";
 import { dispatchOutbox } from "~/domain/outbox.server";
-import { HONEYPOT_FIELD, PASSWORD_MIN_LENGTH, RegisterSchema } from "~/schemas/auth";
+import { HONEYPOT_FIELD, PASSWORD_MIN_LENGTH, REGISTER_FIELDS } from "~/schemas/auth-options";
+import { RegisterSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { consume } from "~/utils/rate-limit.server";
 
@@ -77,8 +78,7 @@ export default function Register() {
           name="name"
           label="Full name"
           autoComplete="name"
-          required
-          maxLength={100}
+          {...REGISTER_FIELDS.name}
           defaultValue={data?.values.name}
           error={errors.name}
         />
@@ -87,8 +87,7 @@ export default function Register() {
           label="Email address"
           type="email"
           autoComplete="email"
-          required
-          maxLength={254}
+          {...REGISTER_FIELDS.email}
           defaultValue={data?.values.email}
           error={errors.email}
         />
@@ -97,8 +96,7 @@ export default function Register() {
           label="Password"
           type="password"
           autoComplete="new-password"
-          required
-          minLength={PASSWORD_MIN_LENGTH}
+          {...REGISTER_FIELDS.password}
           hint={`At least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good password; common passwords are refused.`}
           error={errors.password}
         />

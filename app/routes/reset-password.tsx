@@ -3,7 +3,8 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CsrfInput, Field, fieldErrorsFrom, type FieldErrors } from "~/components/forms";
 import { inspectToken, resetPassword } from "~/domain/accounts.server";
-import { PASSWORD_MIN_LENGTH, ResetPasswordSchema, TokenSchema } from "~/schemas/auth";
+import { PASSWORD_MIN_LENGTH, RESET_PASSWORD_FIELDS } from "~/schemas/auth-options";
+import { ResetPasswordSchema, TokenSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { consume } from "~/utils/rate-limit.server";
 import { signOut } from "~/utils/session.server";
@@ -76,8 +77,7 @@ export default function ResetPassword() {
           label="New password"
           type="password"
           autoComplete="new-password"
-          required
-          minLength={PASSWORD_MIN_LENGTH}
+          {...RESET_PASSWORD_FIELDS.password}
           hint={`At least ${PASSWORD_MIN_LENGTH} characters. Common passwords are refused.`}
           error={current.errors.password}
         />

@@ -5,8 +5,9 @@ import { SelectField } from "~/components/filters";
 import { Notice } from "~/components/forms";
 import { publicUrl } from "~/domain/catalogue.server";
 import { resultsListing, type ResultEntry } from "~/domain/results.server";
-import { REGION_LABELS, REGIONS, STAKEHOLDER_LABELS, STAKEHOLDER_TYPES } from "~/schemas/catalogue";
-import { parseResultsQuery, resultsSearch } from "~/schemas/results";
+import { REGION_LABELS, REGIONS, STAKEHOLDER_LABELS, STAKEHOLDER_TYPES } from "~/schemas/catalogue-options";
+import { resultsSearch } from "~/schemas/results-options";
+import { parseResultsQuery } from "~/schemas/index.server";
 import { errorMeta, socialMeta } from "~/utils/social-meta";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {

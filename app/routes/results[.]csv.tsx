@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { resultsCsv, resultsDownload } from "~/domain/results.server";
-import { parseResultsQuery } from "~/schemas/results";
+import { parseResultsQuery } from "~/schemas/index.server";
 
 /** GET /results.csv?edition=YEAR[&region=…&stakeholder=…]: the published results, one row per project. */
 export async function loader({ request }: LoaderFunctionArgs) {

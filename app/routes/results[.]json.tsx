@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { publicUrl } from "~/domain/catalogue.server";
 import { resultsDownload } from "~/domain/results.server";
-import { parseResultsQuery } from "~/schemas/results";
+import { parseResultsQuery } from "~/schemas/index.server";
 
 /** GET /results.json?edition=YEAR[&region=…&stakeholder=…]: the published results, per category. */
 export async function loader({ request }: LoaderFunctionArgs) {

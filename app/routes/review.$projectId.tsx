@@ -15,14 +15,16 @@ import { formatInstant } from "~/domain/phases";
 import { GDC_OBJECTIVES, SDGS, parseNumberList } from "~/domain/sdgs";
 import { countWords } from "~/domain/text";
 import {
-  DecisionFormSchema,
   MAX_REASON_TEXT,
   REJECT_REASONS,
   REJECT_REASON_LABELS,
   REVIEW_CRITERIA,
   REVIEW_RULES,
-} from "~/schemas/nomination";
-import { SHORT_DESCRIPTION_WORDS } from "~/schemas/project";
+} from "~/schemas/nomination-options";
+import { DecisionFormSchema } from "~/schemas/index.server";
+import { SHORT_DESCRIPTION_WORDS } from "~/schemas/project-options";
+import { answer, respond } from "~/http/respond.server";
+import { refusalMessage } from "~/messages/refusals";
 import { readForm } from "~/utils/csrf.server";
 import { db } from "~/utils/db.server";
 import { idParam } from "~/utils/params.server";
@@ -32,7 +34,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Review: ${data.project.title} — WSIS Prizes` : "Review — WSIS Prizes" },
 ];
 
-const NOT_FOUND = "This project does not exist or is not in your review queue.";
+const NOT_FOUND = refusalMessage("review_project_not_found");
 
 function describe(s: DecisionSnapshot | null): string {
   if (!s) return "no decision";
@@ -47,7 +49,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const now = new Date();
   const database = db();
   const found = await projectForReview(database, reviewer, projectId, now);
-  if (!found.ok) throw new Response(found.message, { status: found.status, statusText: "Not Found" });
+  if (!found.ok) throw respond(found.refusal, () => null);
   const { project, edition, category, organisation, decision, flags, history, window, conflict } = found;
   const tz = edition.timezone;
   const next = await nextUndecided(database, reviewer, edition.id, {
@@ -134,10 +136,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   const result = await decide(database, reviewer, projectId, parsed.data, new Date());
   if (!result.ok) {
-    if (result.status === 404 || result.status === 403)
-      throw new Response(result.message, { status: result.status });
-    const errors: FieldErrors = result.field ? { [result.field]: result.message } : { form: result.message };
-    return json({ errors, values }, { status: result.status });
+    const a = answer(result.refusal);
+    if (a.status === 404 || a.status === 403) throw new Response(a.message, { status: a.status });
+    const errors: FieldErrors = a.field ? { [a.field]: a.message } : { form: a.message };
+    return json({ errors, values }, { status: a.status });
   }
   return redirect(`/review/${projectId}?saved=${result.changed ? "1" : "0"}`);
 }

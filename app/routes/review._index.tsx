@@ -7,12 +7,8 @@ import { countryName } from "~/domain/countries";
 import { currentEdition, findEditionByYear } from "~/domain/editions.server";
 import { reviewQueue } from "~/domain/review.server";
 import { decisionWindow } from "~/domain/windows";
-import {
-  QUEUE_FILTERS,
-  QUEUE_FILTER_LABELS,
-  REJECT_REASON_LABELS,
-  parseQueueQuery,
-} from "~/schemas/nomination";
+import { QUEUE_FILTERS, QUEUE_FILTER_LABELS, REJECT_REASON_LABELS } from "~/schemas/nomination-options";
+import { parseQueueQuery } from "~/schemas/index.server";
 import { db } from "~/utils/db.server";
 import { requireReviewer } from "~/utils/reviewer.server";
 

@@ -8,14 +8,13 @@ import { schemaOptions, updateProject, withdrawProject } from "~/domain/submissi
 import { categoriesFor, findOwnProject } from "~/domain/submitter.server";
 import { submissionWindow } from "~/domain/windows";
 import {
-  draftProjectSchema,
   projectErrorsFrom,
   projectFormValues,
   projectValuesOf,
-  submitProjectSchema,
   type ProjectErrors,
   type ProjectFormValues,
-} from "~/schemas/project";
+} from "~/schemas/project-options";
+import { draftProjectSchema, submitProjectSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { parseId } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";

@@ -8,14 +8,13 @@ import { listOrganisationsOf } from "~/domain/organisations.server";
 import { createProject, schemaOptions } from "~/domain/submissions.server";
 import { newProjectContext } from "~/domain/submitter.server";
 import {
-  draftProjectSchema,
   emptyProjectValues,
   projectErrorsFrom,
   projectFormValues,
-  submitProjectSchema,
   type ProjectErrors,
   type ProjectFormValues,
-} from "~/schemas/project";
+} from "~/schemas/project-options";
+import { draftProjectSchema, submitProjectSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 import { parseId } from "~/utils/params.server";
 import { requirePermission } from "~/utils/session.server";

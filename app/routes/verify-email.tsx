@@ -5,7 +5,7 @@ import { CsrfInput } from "~/components/forms";
 import { confirmEmailLink, inspectToken } from "~/domain/accounts.server";
 import { dispatchOutbox } from "~/domain/outbox.server";
 import type { loader as rootLoader } from "~/root";
-import { TokenSchema } from "~/schemas/auth";
+import { TokenSchema } from "~/schemas/index.server";
 import { readForm } from "~/utils/csrf.server";
 
 export const meta: MetaFunction = () => [{ title: "Confirm your email address — WSIS Prizes" }];

@@ -6,6 +6,7 @@ import { currentEdition, findEdition, listCategories, votingEdition } from "~/do
 import { formatInstant, isPhaseOpen } from "~/domain/phases";
 import { votesOf } from "~/domain/voting.server";
 import { db } from "~/utils/db.server";
+import { can } from "~/utils/permissions";
 import { requireUser } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "My votes — WSIS Prizes" }];
@@ -49,9 +50,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     categories,
     votes,
     cast,
-    canVote: open && user.email_verified_at !== null && roles.includes("voter"),
+    canVote: open && user.email_verified_at !== null && can(roles, "vote:cast"),
     verified: user.email_verified_at !== null,
-    isVoter: roles.includes("voter"),
+    isVoter: can(roles, "vote:read:own"),
     window: {
       open,
       opens: formatInstant(edition.voting_opens_at, edition.timezone),

@@ -1,21 +1,21 @@
 import { z } from "zod";
-import type { OutboxStatus, Role } from "../../db/schema";
+import type { Role } from "../../db/schema";
+import { OUTBOX_STATUSES } from "./admin-options";
+import { id, pageParam } from "./primitives";
+
+export * from "./admin-options";
 
 const ROLE_VALUES = ["voter", "submitter", "expert", "organiser"] as const satisfies readonly Role[];
 
 /** A grant or revoke button on the users page. */
 export const RoleChangeSchema = z.object({
   intent: z.enum(["grant", "revoke"], { error: "Choose grant or revoke." }),
-  userId: z.coerce
-    .number({ error: "Choose a user." })
-    .int("Choose a user.")
-    .positive("Choose a user.")
-    .max(2 ** 31 - 1, "Choose a user."),
+  userId: id("Choose a user."),
   role: z.enum(ROLE_VALUES, { error: "Choose one of the four roles." }),
 });
 
 /** ?page= on admin lists: a positive whole number, anything else reads as page 1. */
-export const PageParam = z.coerce.number().int().min(1).max(1_000_000).catch(1);
+export const PageParam = pageParam(1_000_000);
 
 /** ?q= on the users page: trimmed, at most 200 characters. */
 export const SearchParam = z
@@ -23,9 +23,6 @@ export const SearchParam = z
   .trim()
   .transform((q) => q.slice(0, 200))
   .catch("");
-
-/** The outbox statuses, in the order the outbox page offers them. */
-export const OUTBOX_STATUSES = ["queued", "sent", "failed"] as const satisfies readonly OutboxStatus[];
 
 /** ?status= on the outbox page. */
 export const OutboxStatusParam = z.enum(OUTBOX_STATUSES).nullable().catch(null);

@@ -1,22 +1,10 @@
 import { z } from "zod";
+import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./auth-options";
+import { email as emailField } from "./primitives";
 
-/**
- * Password length bounds, repeated here because this module is browser-safe and the policy module is not;
- * tests/unit/password-policy.test.ts checks both agree. The common-password check runs on the server.
- */
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 128;
-export const EMAIL_MAX_LENGTH = 254;
-export const NAME_MAX_LENGTH = 100;
-/** Name of the registration honeypot field: hidden from people, filled by naive bots. */
-export const HONEYPOT_FIELD = "fax_number";
+export * from "./auth-options";
 
-const email = z
-  .string({ error: "Enter your email address." })
-  .trim()
-  .min(1, "Enter your email address.")
-  .max(EMAIL_MAX_LENGTH, `An email address has at most ${EMAIL_MAX_LENGTH} characters.`)
-  .pipe(z.email({ error: "Enter an email address such as name@example.org." }));
+const email = emailField("your email address");
 
 /** A password being chosen: length only here; the server also refuses common ones. */
 const newPassword = z

@@ -1,37 +1,15 @@
 import { z } from "zod";
-import { PHASES, PHASE_LABELS, validatePhaseOrder, type Phase, type PhaseInstants } from "../domain/phases";
-import { LOCAL_DATETIME, canonicalTimeZone, utcToZonedLocal, zonedLocalToUtc } from "../domain/zoned-time";
+import { PHASES, validatePhaseOrder, type PhaseInstants } from "../domain/phases";
+import { LOCAL_DATETIME, canonicalTimeZone, zonedLocalToUtc } from "../domain/zoned-time";
+import {
+  EDITION_NAME_MAX,
+  EDITION_YEAR_MAX,
+  EDITION_YEAR_MIN,
+  INSTANT_FIELDS,
+  type InstantField,
+} from "./edition-options";
 
-export const DEFAULT_TIME_ZONE = "Europe/Zurich";
-export const EDITION_NAME_MAX = 120;
-export const EDITION_YEAR_MIN = 2000;
-export const EDITION_YEAR_MAX = 2100;
-
-/** The ten instant fields, in schedule order. */
-export const INSTANT_FIELDS = [
-  "submission_opens_at",
-  "submission_closes_at",
-  "nomination_opens_at",
-  "nomination_closes_at",
-  "voting_opens_at",
-  "voting_closes_at",
-  "selection_opens_at",
-  "selection_closes_at",
-  "announcement_opens_at",
-  "announcement_closes_at",
-] as const satisfies ReadonlyArray<keyof PhaseInstants>;
-export type InstantField = (typeof INSTANT_FIELDS)[number];
-
-/** A readable label for one instant field, e.g. "Public voting opens". */
-export function instantLabel(field: InstantField): string {
-  const [phase, edge] = splitField(field);
-  return `${PHASE_LABELS[phase]} ${edge === "opens" ? "opens" : "closes"}`;
-}
-
-function splitField(field: InstantField): [Phase, "opens" | "closes"] {
-  const phase = PHASES.find((p) => field === `${p}_opens_at` || field === `${p}_closes_at`) ?? "submission";
-  return [phase, field.endsWith("_opens_at") ? "opens" : "closes"];
-}
+export * from "./edition-options";
 
 const localInstant = z
   .string({ error: "Enter a date and time." })
@@ -135,25 +113,7 @@ export const EditionCreateSchema = z
 export type EditionUpdateInput = z.output<typeof EditionUpdateSchema>;
 export type EditionCreateInput = z.output<typeof EditionCreateSchema>;
 
-/** Form defaults for an edition's instants: each shown as wall-clock time in the edition's time zone. */
-export function instantDefaults(
-  edition: PhaseInstants,
-  timeZone: string,
-): Partial<Record<InstantField, string>> {
-  const out: Partial<Record<InstantField, string>> = {};
-  for (const f of INSTANT_FIELDS) out[f] = utcToZonedLocal(edition[f], timeZone);
-  return out;
-}
-
 /** The "open <phase> now" demo button. */
 export const OpenPhaseSchema = z.object({
   phase: z.enum(PHASES, { error: "Choose one of the five phases." }),
 });
-
-/** The edition form as sent, each value cut short, to refill the inputs after an error. */
-export function sentEditionValues(form: FormData): Partial<Record<string, string>> {
-  const out: Partial<Record<string, string>> = {};
-  for (const [key, value] of form)
-    if (key !== "_csrf" && typeof value === "string") out[key] = value.slice(0, 200);
-  return out;
-}

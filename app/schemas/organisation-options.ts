@@ -26,3 +26,13 @@ export const STAKEHOLDER_LABELS: Readonly<Record<StakeholderType, string>> = {
 
 /** Longest accepted values, shown as maxLength on the form too. */
 export const ORGANISATION_LIMITS = { name: 200, contactName: 100, email: 254, website: 500 } as const;
+
+/** The HTML constraints of the organisation form; tests/unit/form-constraints.test.ts checks them against the schema. */
+export const ORGANISATION_FIELDS = {
+  name: { maxLength: ORGANISATION_LIMITS.name, required: true },
+  stakeholderType: { required: true },
+  country: { required: true },
+  website: { maxLength: ORGANISATION_LIMITS.website },
+  contactName: { maxLength: ORGANISATION_LIMITS.contactName, required: true },
+  contactEmail: { maxLength: ORGANISATION_LIMITS.email, required: true },
+} as const;

@@ -3,6 +3,7 @@ import type { ItuRegion } from "../../db/schema";
 import { isCountryCode } from "../domain/countries";
 import { ITU_REGIONS, resolveRegion } from "../domain/regions";
 import { ORGANISATION_LIMITS, STAKEHOLDER_TYPES } from "./organisation-options";
+import { email, id } from "./primitives";
 
 export { ORGANISATION_LIMITS, STAKEHOLDER_LABELS, STAKEHOLDER_TYPES } from "./organisation-options";
 
@@ -24,14 +25,6 @@ function requiredText(what: string, max: number) {
     .min(1, `Enter ${what}.`)
     .max(max, `Use at most ${max} characters.`);
 }
-
-const email = (what: string) =>
-  z
-    .string({ error: `Enter ${what}.` })
-    .trim()
-    .min(1, `Enter ${what}.`)
-    .max(ORGANISATION_LIMITS.email, `An email address has at most ${ORGANISATION_LIMITS.email} characters.`)
-    .pipe(z.email({ error: "Enter an email address such as name@example.org." }));
 
 /**
  * The organisation profile form. The region is resolved here: an unambiguous country decides it (a
@@ -97,19 +90,11 @@ export const InviteSchema = z.object({ email: email("your colleague's email addr
 
 /** A member removes a member (or leaves). */
 export const RemoveMemberSchema = z.object({
-  userId: z.coerce
-    .number({ error: "Choose a member." })
-    .int("Choose a member.")
-    .positive("Choose a member.")
-    .max(2 ** 31 - 1, "Choose a member."),
+  userId: id("Choose a member."),
 });
 
 /** The :id of /organisations/:id — a positive integer, otherwise the page does not exist. */
-export const OrganisationIdParam = z.coerce
-  .number()
-  .int()
-  .positive()
-  .max(2 ** 31 - 1);
+export const OrganisationIdParam = id();
 
 /** The :token of /invitations/:token, as we make them (base64url). */
 export const InvitationTokenParam = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/);

@@ -11,10 +11,16 @@ export const PERMISSIONS = {
   "project:manage:own": ["submitter"],
   "project:review:assigned": ["expert"],
   "project:score:assigned": ["expert"],
+  // Organiser: manage editions, phases, experts, nominations, votes' validity, winners, publication; see
+  // everything.
   "edition:manage": ["organiser"],
-  "user:manage-roles": ["organiser"],
+  "expert:manage": ["organiser"],
+  "nomination:manage": ["organiser"],
   "vote:manage-validity": ["organiser"],
+  "selection:manage": ["organiser"],
   "results:publish": ["organiser"],
+  "user:manage-roles": ["organiser"],
+  "contest:read:all": ["organiser"],
   "audit:read": ["organiser"],
   "mail:read-dev-outbox": ["organiser"],
 } as const satisfies Record<string, readonly Role[]>;

@@ -2,7 +2,7 @@ import { reviewerFrom, type Reviewer } from "../domain/review.server";
 import { requirePermission, requireUser } from "./session.server";
 
 /**
- * The signed-in reviewer: an organiser ("edition:manage", every category) or an expert
+ * The signed-in reviewer: an organiser ("nomination:manage", every category) or an expert
  * ("project:review:assigned", assigned categories only). Anonymous → redirect to sign in; anyone else → 403.
  */
 export async function requireReviewer(request: Request): Promise<Reviewer & { name: string }> {

@@ -165,12 +165,3 @@ export async function requirePermission(request: Request, permission: Permission
   }
   return current;
 }
-
-/** A signed-in user holding `role`; throws a redirect to sign in, or a 403 page. */
-export async function requireRole(request: Request, role: Role): Promise<SessionUser> {
-  const current = await requireUser(request);
-  if (!current.roles.includes(role)) {
-    throw new Response("You do not have permission to do this.", { status: 403, statusText: "Forbidden" });
-  }
-  return current;
-}

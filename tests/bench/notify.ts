@@ -13,7 +13,8 @@ import { Redis } from "ioredis";
 import { createMailer } from "../../emails/transport";
 import { awardNotification } from "../../emails/templates/award";
 import { startWorkers } from "../../workers/index";
-import { createQueues, emailJobId } from "../../workers/queues";
+import { emailJobId } from "../../app/jobs/contract";
+import { createQueues } from "../../workers/queues";
 import { instanceId } from "../../db/instance";
 import { createTestDb } from "../helpers/db";
 

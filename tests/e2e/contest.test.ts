@@ -140,7 +140,7 @@ describe("the whole contest in Chromium: edition → submission → nomination �
     // Five other organisations' projects in C1, already nominated (fixtures: the issue names no step for them).
     const rivals: Array<{ id: number; title: string; contact: string }> = [];
     for (const name of ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]) {
-      const organisation = await makeOrganisation(db, `${name} Foundation`);
+      const organisation = await makeOrganisation(db, { name: `${name} Foundation` });
       const project = await makeProject(db, {
         editionId: edition.id,
         categoryCode: "C1",

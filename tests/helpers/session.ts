@@ -1,22 +1,16 @@
-import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../../db/client";
+import { createSession } from "../../app/utils/session.server";
 import type { Client } from "./app";
 
-/** Signs `client` in as `userId` by creating a session row directly (the sign-in form is tested elsewhere). */
+/** The token of a new session of `userId`, made as sign-in makes it (the sign-in form is tested elsewhere). */
+export async function sessionToken(db: Db, userId: number, userAgent = "vitest"): Promise<string> {
+  const { token } = await createSession(db, userId, { ip: "127.0.0.1", userAgent });
+  return token;
+}
+
+/** Signs `client` in as `userId` by creating a session row directly. */
 export async function signInDirectly(db: Db, client: Client, userId: number): Promise<string> {
-  const token = randomBytes(32).toString("base64url");
-  const now = new Date();
-  await db
-    .insertInto("sessions")
-    .values({
-      id: createHash("sha256").update(token).digest("hex"),
-      user_id: userId,
-      created_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + 3600_000).toISOString(),
-      ip: null,
-      user_agent: null,
-    })
-    .execute();
+  const token = await sessionToken(db, userId);
   client.setCookie("wsis_session", token);
   return token;
 }

@@ -15,6 +15,7 @@ import { createDb, type Dialect } from "../../db/client";
 import { createMailer } from "../../emails/transport";
 import { startWorkers, type StallOptions } from "../../workers/index";
 import { closeQueues, createQueues, type JobQueues } from "../../workers/queues";
+import { registerProcessJobs } from "../../workers/runner";
 import { createTestDb, type TestDb } from "./db";
 
 const READY = "workers ready";
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
     if (!value) throw new Error(`${name} is not set`);
     return value;
   };
+  registerProcessJobs(); // as workers/main.ts does
   const db = createDb(required("DATABASE_URL"));
   const mailer = createMailer({ smtpUrl: process.env.SMTP_URL ?? "" });
   const running = await startWorkers({

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSession } from "../../app/utils/session.server";
+import { sessionToken } from "../helpers/session";
 import type { Role } from "../../db/schema";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import {
@@ -53,7 +53,7 @@ describe.each(DIALECTS)("catalogue over HTTP (%s)", (dialect) => {
         .values({ user_id: user.id, role, granted_by: null, created_at: new Date().toISOString() })
         .execute();
     }
-    const { token } = await createSession(t.db, user.id, { ip: "127.0.0.1", userAgent: "test" });
+    const token = await sessionToken(t.db, user.id, "test");
     return `wsis_session=${token}`;
   }
 

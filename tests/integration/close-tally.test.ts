@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordTally } from "../../app/domain/tally.server";
-import { liveTally } from "../../workers/jobs/tally";
-import type { JobDeps } from "../../workers/jobs/deps";
+import { liveTally } from "../../app/domain/tally-jobs.server";
+import type { JobDeps } from "../../app/jobs/contract";
+import { jobsFrom } from "../../app/jobs/port.server";
 import { makeEdition } from "../fixtures/contest";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 
@@ -22,10 +23,10 @@ describe.each(DIALECTS)("the official tally at the close of voting on %s", (dial
       db: t.db,
       now: () => at,
       mailer: { kind: "files", send: () => Promise.reject(new Error("no mail here")), close: () => {} },
-      enqueue: async (name, data) => {
+      jobs: jobsFrom(async (name, data) => {
         if (name === "official-tally" && "trigger" in data && data.trigger === "close")
           asked.push(data.editionId);
-      },
+      }),
     };
     await liveTally(deps);
     return asked;

@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { decide, projectForReview } from "../../app/domain/decisions.server";
-import { expertAssignments, setExpertCategories } from "../../app/domain/experts.server";
-import { nominationProgress, publicationInfo, publishNominees } from "../../app/domain/nominees.server";
+import {
+  decide as decideCommand,
+  projectForReview as projectForReviewCommand,
+} from "../../app/domain/decisions.server";
+import {
+  expertAssignments,
+  setExpertCategories as setExpertCategoriesCommand,
+} from "../../app/domain/experts.server";
+import {
+  nominationProgress,
+  publicationInfo,
+  publishNominees as publishNomineesCommand,
+} from "../../app/domain/nominees.server";
 import { reviewAccess, reviewQueue, reviewerFrom, type Reviewer } from "../../app/domain/review.server";
 import { decisionWindow } from "../../app/domain/windows";
 import { DecisionFormSchema, QUEUE_PAGE_SIZE } from "../../app/schemas/nomination";
@@ -10,6 +20,13 @@ import type { Edition } from "../../db/schema";
 import { nominationResult } from "../../emails/templates/nomination-result";
 import { expertStagesWorld, type ExpertStagesWorld } from "../fixtures/expert-stages";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
+import { jobsFrom } from "../../app/jobs/port.server";
+import { explained } from "../helpers/outcomes";
+
+const decide = explained(decideCommand);
+const projectForReview = explained(projectForReviewCommand);
+const setExpertCategories = explained(setExpertCategoriesCommand);
+const publishNominees = explained(publishNomineesCommand);
 
 const NOW = new Date("2030-03-01T12:00:00.000Z");
 const APP_URL = "https://prizes.example.org";
@@ -531,9 +548,9 @@ for (const dialect of DIALECTS) {
       let expert: number;
       let p: Record<string, number>;
       let dispatched: Array<number | null>;
-      const dispatch = async (ids: ReadonlyArray<number | null>) => {
-        dispatched.push(...ids);
-      };
+      const dispatch = jobsFrom(async (_name, data) => {
+        dispatched.push((data as { outboxId: number }).outboxId);
+      });
 
       beforeAll(async () => {
         edition = await w.edition(2042, "nomination");
@@ -595,7 +612,7 @@ for (const dialect of DIALECTS) {
           organiser,
           { editionId: edition.id, includeUndecided: true },
           new Date(new Date(edition.submission_closes_at).getTime() - 1),
-          { dispatch, appUrl: APP_URL },
+          { jobs: dispatch, appUrl: APP_URL },
         );
         expect(early).toMatchObject({ ok: false, status: 409 });
         const undecided = await publishNominees(
@@ -603,13 +620,13 @@ for (const dialect of DIALECTS) {
           organiser,
           { editionId: edition.id, includeUndecided: false },
           NOW,
-          { dispatch, appUrl: APP_URL },
+          { jobs: dispatch, appUrl: APP_URL },
         );
         expect(undecided).toMatchObject({ ok: false, status: 409, field: "includeUndecided" });
         expect(undecided.ok ? "" : undecided.message).toMatch(/^1 submitted project has no decision yet/);
         expect(
           await publishNominees(db, organiser, { editionId: 999_999, includeUndecided: true }, NOW, {
-            dispatch,
+            jobs: dispatch,
           }),
         ).toMatchObject({
           ok: false,
@@ -632,7 +649,7 @@ for (const dialect of DIALECTS) {
           organiser,
           { editionId: edition.id, includeUndecided: true },
           NOW,
-          { dispatch, appUrl: APP_URL },
+          { jobs: dispatch, appUrl: APP_URL },
         );
         expect(result).toEqual({ ok: true, nominated: 1, notNominated: 2, undecided: 1, emails: 3 });
         const e = await db
@@ -713,7 +730,7 @@ for (const dialect of DIALECTS) {
           organiser,
           { editionId: edition.id, includeUndecided: true },
           NOW,
-          { dispatch, appUrl: APP_URL },
+          { jobs: dispatch, appUrl: APP_URL },
         );
         expect(again).toMatchObject({ ok: false, status: 409 });
         expect(again.ok ? "" : again.message).toMatch(/already published/);
@@ -761,7 +778,7 @@ for (const dialect of DIALECTS) {
         const results = await Promise.all(
           [0, 1, 2].map(() =>
             publishNominees(db, organiser, { editionId: e2.id, includeUndecided: false }, NOW, {
-              dispatch,
+              jobs: dispatch,
               appUrl: APP_URL,
             }),
           ),

@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { deliveryStatus, retryFailed, type DispatchJobs } from "../../app/domain/award-emails.server";
+import { deliveryStatus, retryFailed } from "../../app/domain/award-emails.server";
 import { publishResults } from "../../app/domain/results-publication.server";
 import { instanceId } from "../../db/instance";
 import type { OutboxMessage } from "../../db/schema";
 import { createMailer, type Mailer } from "../../emails/transport";
 import { startWorkers } from "../../workers/index";
-import type { JobDeps } from "../../workers/jobs/deps";
-import { LEASE_MS } from "../../workers/jobs/send-email";
-import { sweepOutbox } from "../../workers/jobs/sweep-outbox";
-import { emailJobId, retryEmailJobId, type JobQueues } from "../../workers/queues";
+import { LEASE_MS, sweepOutbox } from "../../app/domain/outbox-delivery.server";
+import { emailJobId, retryEmailJobId, type JobDeps, type Jobs } from "../../app/jobs/contract";
+import { jobsFrom } from "../../app/jobs/port.server";
+import type { JobQueues } from "../../workers/queues";
 import { DIALECTS, type TestDb } from "../helpers/db";
 import { readyContest } from "../helpers/results-fixtures";
 import { startSmtp, type ReceivedMail, type SmtpReceiver } from "../helpers/smtp";
@@ -53,17 +53,11 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
   }
 
   /** Enqueues like dispatchOutbox (same job ids), with a test-sized backoff instead of 2 s, 4 s, 8 s … */
-  const fastDispatch: DispatchJobs = async (jobs) => {
-    for (const job of jobs) {
-      await queues
-        .queue("send-email")
-        .add(
-          "send-email",
-          { outboxId: job.outboxId },
-          { jobId: job.jobId, attempts: 30, backoff: { type: "exponential", delay: 100 } },
-        );
-    }
-  };
+  const fastDispatch: Jobs = jobsFrom(async (_name, data, jobId) => {
+    await queues
+      .queue("send-email")
+      .add("send-email", data, { jobId, attempts: 30, backoff: { type: "exponential", delay: 100 } });
+  });
 
   const rows = () => t.db.selectFrom("outbox").selectAll().orderBy("id").execute();
 
@@ -177,7 +171,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
       perCategory: 5,
     });
     const outcome = await publishResults(t.db, { editionId: edition.id, actorUserId: null }, new Date(), {
-      dispatch: fastDispatch,
+      jobs: fastDispatch,
     });
     expect(outcome).toMatchObject({ ok: true, emails: 36 });
 
@@ -245,9 +239,9 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
 
     // The organiser retries, but the jobs never reach Redis (it was down at that moment).
     smtp.rejectWith(null);
-    const lost: DispatchJobs = async () => {};
+    const lost: Jobs = jobsFrom(async () => {});
     expect(
-      await retryFailed(t.db, { editionId: edition.id, actorUserId: null }, new Date(), { dispatch: lost }),
+      await retryFailed(t.db, { editionId: edition.id, actorUserId: null }, new Date(), { jobs: lost }),
     ).toEqual({ retried: 3 });
     const requeued = await rows();
     expect(requeued.map((r) => [r.status, r.attempts, r.last_error, r.sent_at])).toEqual(
@@ -256,7 +250,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
 
     // A sweep a minute later re-enqueues them under the job ids the retry used, so they are sent once each.
     const later = new Date(Date.now() + 2 * 60_000);
-    expect(await sweepOutbox({ ...deps, now: () => later, enqueue: queues.add })).toBe(3);
+    expect(await sweepOutbox({ ...deps, now: () => later, jobs: jobsFrom(queues.add) })).toBe(3);
     const sent = await waitForRows((all) => all.every((r) => r.status === "sent"));
     expect(sent.every((r) => r.attempts === 2)).toBe(true);
     for (const r of sent) {
@@ -267,7 +261,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     expect(new Set(smtp.messages.map(rowOf)).size).toBe(3);
 
     // Sweeping again finds nothing queued.
-    expect(await sweepOutbox({ ...deps, now: () => later, enqueue: queues.add })).toBe(0);
+    expect(await sweepOutbox({ ...deps, now: () => later, jobs: jobsFrom(queues.add) })).toBe(0);
   });
 
   it("a worker process killed mid-batch: a new worker delivers the rest, no duplicate beyond a message already accepted", async () => {
@@ -279,7 +273,7 @@ describe.each(DIALECTS)("award notifications through BullMQ and SMTP on %s", (di
     });
     // Jobs first, then the worker process (one delivery at a time, so that one message at most is in flight).
     const outcome = await publishResults(t.db, { editionId: edition.id, actorUserId: null }, new Date(), {
-      dispatch: fastDispatch,
+      jobs: fastDispatch,
     });
     expect(outcome).toMatchObject({ ok: true, emails: 48 });
     const child = await startWorkerProcess(w, cleanups, { smtpUrl: smtp.url, sendEmailConcurrency: 1 });

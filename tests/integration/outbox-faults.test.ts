@@ -13,11 +13,17 @@ import { instanceId } from "../../db/instance";
 import type { OutboxMessage } from "../../db/schema";
 import { createMailer, SMTP_TIMEOUTS, type Mailer } from "../../emails/transport";
 import { STALL_DEFAULTS, startWorkers, type RunningWorkers } from "../../workers/index";
-import type { FindJob, JobDeps, KeptJob } from "../../workers/jobs/deps";
-import { LEASE_MS, RowBusyError, sendEmail } from "../../workers/jobs/send-email";
-import { FINISHED_GRACE_MS, findJobIn, jobToAdd } from "../../workers/jobs/successor";
-import { sweepOutbox } from "../../workers/jobs/sweep-outbox";
-import { emailJobId, successorJobId } from "../../workers/queues";
+import { FINISHED_GRACE_MS, jobToAdd } from "../../app/domain/job-successors.server";
+import { LEASE_MS, RowBusyError, sendEmail, sweepOutbox } from "../../app/domain/outbox-delivery.server";
+import {
+  emailJobId,
+  successorJobId,
+  type FindJob,
+  type JobDeps,
+  type KeptJob,
+} from "../../app/jobs/contract";
+import { jobsFrom } from "../../app/jobs/port.server";
+import { findJobIn } from "../../workers/queues";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import { startSmtp, type ReceivedMail, type SmtpReceiver } from "../helpers/smtp";
 import { Cleanups, setUpWorkerTest, startWorkerProcess, type WorkerTest } from "../helpers/workers";
@@ -284,7 +290,7 @@ describe.each(DIALECTS)("outbox faults on %s", (dialect) => {
 
     // The next sweep (a minute later: rows and jobs past their grace periods) adds successors, which send them.
     const later = new Date(Date.now() + 2 * 60_000);
-    const sweep = { ...deps, now: () => later, enqueue: w.queues.add, findJob: findJobIn(w.queues) };
+    const sweep = { ...deps, now: () => later, jobs: jobsFrom(w.queues.add), findJob: findJobIn(w.queues) };
     expect(await sweepOutbox(sweep)).toBe(3); // old code: 3 adds under kept ids, all no-ops
     await waitAllSent(t.db, 15_000);
     for (const e of second) await smtp.waitFor((m) => m.subject === e.subject, 1_000);

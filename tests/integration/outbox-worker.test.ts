@@ -7,10 +7,16 @@ import { instanceId } from "../../db/instance";
 import type { OutboxMessage } from "../../db/schema";
 import { createMailer, type Mailer } from "../../emails/transport";
 import { startWorkers, type RunningWorkers } from "../../workers/index";
-import type { JobDeps } from "../../workers/jobs/deps";
-import { LEASE_MS, REDACTED_BODY, RowBusyError, sendEmail } from "../../workers/jobs/send-email";
-import { sweepOutbox } from "../../workers/jobs/sweep-outbox";
-import { closeQueues, emailJobId, type JobQueues } from "../../workers/queues";
+import {
+  LEASE_MS,
+  REDACTED_BODY,
+  RowBusyError,
+  sendEmail,
+  sweepOutbox,
+} from "../../app/domain/outbox-delivery.server";
+import { emailJobId, type JobDeps } from "../../app/jobs/contract";
+import { jobsFrom } from "../../app/jobs/port.server";
+import { closeQueues, type JobQueues } from "../../workers/queues";
 import { DIALECTS, type TestDb } from "../helpers/db";
 import { freePort } from "../helpers/redis-server";
 import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
@@ -328,7 +334,7 @@ describe.each(DIALECTS)("outbox delivery through BullMQ on %s", (dialect) => {
     expect([waiting.status, waiting.attempts, waiting.sent_at]).toEqual(["queued", 1, null]);
     expect(waiting.last_error).toMatch(/ECONNREFUSED|connect/i);
 
-    expect(await sweepOutbox({ ...deps, enqueue: queues.add })).toBe(1);
+    expect(await sweepOutbox({ ...deps, jobs: jobsFrom(queues.add) })).toBe(1);
     const jobs = await queues.queue("send-email").getJobs();
     expect(jobs.map((j) => j.id)).toEqual([emailJobId(instance, id)]);
     smtp = await startSmtp(); // afterEach stops it

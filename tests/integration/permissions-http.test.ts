@@ -1,35 +1,43 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inviteMember } from "../../app/domain/organisations.server";
+import { CRITERIA } from "../../app/schemas/selection";
 import type { Project, Role } from "../../db/schema";
-import { categoryId, makeEdition, makeProject, makeUser } from "../fixtures/contest";
+import { categoryId, makeEdition, makeOrganisation, makeProject, makeUser } from "../fixtures/contest";
+import { expertStagesWorld } from "../fixtures/expert-stages";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
+import { readyContest } from "../helpers/results-fixtures";
 import { signInDirectly } from "../helpers/session";
-import { completeValues, makeOrganisation, words } from "../helpers/submission-fixtures";
+import { completeValues, words } from "../helpers/submission-fixtures";
 
 /**
- * Who may read and change what in the submission and nomination phases (issue 3 §5), over HTTP against the
- * built app: every loader and action of those phases, for every kind of actor. This table is the
+ * Who may read and change what in every phase (issue 3 §5, issue 10 §4), over HTTP against the built app:
+ * every loader and action of the submission and nomination phases, voting, the jury and the organisers'
+ * pages, for every kind of actor. This table is the
  * specification; each cell is one test.
  *
  * Actors: anonymous; voter (signed in, no other role); own = submitter, member of organisation OWN, which
  * owns every draft and project below unless said otherwise; other = submitter of another organisation;
- * expert = expert assigned to C4 at the nomination stage; expert-own = expert assigned to C4 who is also a
- * member (and so a submitter) of OWN; organiser.
+ * expert = expert assigned to C4 at the nomination stage and at the selection stage of :sel; expert-own = the
+ * same assignments, and a member (and so a submitter) of OWN; organiser.
  *
  * Targets: :own = OWN; :draft = OWN's draft in the edition open for submissions (:sub); :submitted = a
  * submitted project of OWN in :sub; :candidate = OWN's submitted project in C4 of the edition in its
  * nomination phase (:nom), undecided; :elsewhere = another organisation's project in C9 of :nom;
  * :nominee = another organisation's nominated project in C4 of the edition whose nominees are published
  * (:pub); :rejected = OWN's rejected project in C5 of :pub; :token = an invitation to OWN addressed to
- * someone who is none of the actors.
+ * someone who is none of the actors. Voting and selection: :sel = an edition in its selection phase, with
+ * :champion (another organisation's champion in C4), :finalist (OWN's champion in C4) and :unassigned (a
+ * champion in C9, where no actor is assigned); :ready = an edition whose winners are confirmed, ready to
+ * publish; POST /vote casts a vote for :nominee.
  *
  * Outcomes: login = 302 to /login?redirectTo=<this URL>; ok = 200 showing the target (its title or name);
- * hides = 200 without any trace of the target; done = the action's redirect and the row changed;
+ * hides = 200 without any trace of the target; done = the action's redirect (or, for an action that answers
+ * with its page, that status) and the row changed;
  * 403 / 404 = that status, no trace of the target. Every refused POST leaves its rows exactly as they were.
  * Rows run in order and POST rows keep their effect: :candidate stays nominated (but unpublished) after
  * the review rows, the publish row publishes :nom, and POST /organisations/new comes last because it makes
- * its actor a submitter.
+ * its actor a submitter. POST /vote answers 303, not 302 (it is served beside Remix, DESIGN §8).
  */
 const TABLE = `
 route                                   | anonymous | voter | own   | other | expert | expert-own | organiser
@@ -71,6 +79,28 @@ GET  /admin/experts?edition=:nom        | login     | 403   | 403   | 403   | 40
 POST /admin/experts assign              | login     | 403   | 403   | 403   | 403    | 403        | done
 GET  /admin/nomination?edition=:nom     | login     | 403   | 403   | 403   | 403    | 403        | ok
 POST /admin/nomination publish          | login     | 403   | 403   | 403   | 403    | 403        | done
+POST /vote :nominee                     | login     | done  | 403   | 403   | 403    | 403        | 403
+GET  /votes                             | login     | ok    | hides | hides | hides  | hides      | hides
+GET  /jury                              | login     | 403   | 403   | 403   | ok     | ok         | 403
+GET  /jury/:champion                    | login     | 403   | 403   | 403   | ok     | ok         | 403
+POST /jury/:champion save               | login     | 403   | 403   | 403   | done   | done       | 403
+GET  /jury/:finalist                    | login     | 403   | 403   | 403   | ok     | 404        | 403
+POST /jury/:finalist save               | login     | 403   | 403   | 403   | done   | 404        | 403
+GET  /jury/:unassigned                  | login     | 403   | 403   | 403   | 404    | 404        | 403
+POST /jury/:unassigned save             | login     | 403   | 403   | 403   | 404    | 404        | 403
+GET  /admin/selection?edition=:sel      | login     | 403   | 403   | 403   | 403    | 403        | ok
+POST /admin/selection assign            | login     | 403   | 403   | 403   | 403    | 403        | done
+GET  /admin/voting?edition=:pub         | login     | 403   | 403   | 403   | 403    | 403        | ok
+POST /admin/voting invalidate-vote      | login     | 403   | 403   | 403   | 403    | 403        | done
+GET  /admin/results?edition=:ready      | login     | 403   | 403   | 403   | 403    | 403        | ok
+POST /admin/results publish             | login     | 403   | 403   | 403   | 403    | 403        | done
+GET  /admin                             | login     | 403   | 403   | 403   | 403    | 403        | ok
+GET  /admin/outbox                      | login     | 403   | 403   | 403   | 403    | 403        | ok
+GET  /admin/audit                       | login     | 403   | 403   | 403   | 403    | 403        | ok
+GET  /admin/users                       | login     | 403   | 403   | 403   | 403    | 403        | ok
+POST /admin/users grant                 | login     | 403   | 403   | 403   | 403    | 403        | done
+GET  /admin/editions                    | login     | 403   | 403   | 403   | 403    | 403        | ok
+POST /admin/editions create             | login     | 403   | 403   | 403   | 403    | 403        | done
 POST /organisations/new                 | login     | done  | done  | done  | done   | done       | done
 `;
 
@@ -98,14 +128,18 @@ const ROWS = parseTable(TABLE);
 /** How to exercise one table row. */
 interface Route {
   path: string;
+  /** Where the sign-in page comes back to, when not `path`. */
+  back?: string;
+  /** The status of this route's redirects (302 unless said otherwise). */
+  redirect?: 303;
   /** Text that identifies the target on a page: present when the outcome is "ok", absent otherwise. */
   target?: string;
   /** POST rows: the form, the rows it may change, the redirect when allowed, and a reset before each actor. */
   post?: {
     fields(actor: Actor): Record<string, string>;
     state(): Promise<unknown>;
-    /** Where an allowed POST redirects: this exact URL, or one matching the pattern. */
-    done?: string | RegExp;
+    /** Where an allowed POST redirects: this exact URL, or one matching the pattern; or the status it answers. */
+    done?: string | RegExp | 200;
     reset?(): Promise<void>;
   };
 }
@@ -117,6 +151,26 @@ const CANDIDATE_TITLE = "Candidate Oaktree telehealth";
 const ELSEWHERE_TITLE = "Elsewhere media literacy";
 const NOMINEE_TITLE = "Nominee open maps";
 const REJECTED_TITLE = "Rejected Oaktree kiosk";
+const CHAMPION_TITLE = "Champion rural broadband";
+const FINALIST_TITLE = "Finalist Oaktree e-learning";
+const UNASSIGNED_TITLE = "Unassigned media champion";
+
+/** A valid new-edition form (Geneva wall-clock times, phases back to back). */
+const editionForm = (year: number): Record<string, string> => ({
+  year: String(year),
+  name: `WSIS Prizes ${year}`,
+  timezone: "Europe/Zurich",
+  submission_opens_at: `${year}-01-10T09:00`,
+  submission_closes_at: `${year}-02-10T23:59`,
+  nomination_opens_at: `${year}-02-11T00:00`,
+  nomination_closes_at: `${year}-03-01T00:00`,
+  voting_opens_at: `${year}-03-05T12:00`,
+  voting_closes_at: `${year}-04-01T12:00`,
+  selection_opens_at: `${year}-04-02T00:00`,
+  selection_closes_at: `${year}-05-01T00:00`,
+  announcement_opens_at: `${year}-05-02T00:00`,
+  announcement_closes_at: `${year}-12-31T00:00`,
+});
 
 for (const dialect of DIALECTS) {
   describe(`permission table over HTTP (${dialect})`, () => {
@@ -208,6 +262,37 @@ for (const dialect of DIALECTS) {
       );
       if (!invitation.ok) throw new Error("could not invite");
 
+      // Voting and selection: :sel with its latest tally's champions, experts assigned to C4 for the jury.
+      const world = expertStagesWorld(db, now);
+      const sel = await world.edition(2087, "selection");
+      const champion = await project(sel.id, other, "C4", CHAMPION_TITLE, "nominate");
+      const finalist = await project(sel.id, own, "C4", FINALIST_TITLE, "nominate");
+      const unassigned = await project(sel.id, other, "C9", UNASSIGNED_TITLE, "nominate");
+      await world.tally(sel.id, [
+        { projectId: champion.id, categoryId: c4, votes: 30, rank: 1, champion: true },
+        { projectId: finalist.id, categoryId: c4, votes: 20, rank: 2, champion: true },
+        { projectId: unassigned.id, categoryId: c9, votes: 10, rank: 1, champion: true },
+      ]);
+      for (const actor of ["expert", "expert-own"]) await world.assign(sel.id, ids[actor], c4, "selection");
+      const ready = (await readyContest(db, { now, year: 2086 })).edition;
+      // A vote of someone who is none of the actors, for the organisers to invalidate.
+      const spareVoter = (await makeUser(db, { roles: ["voter"] })).id;
+      const spareVote = (
+        await db
+          .insertInto("votes")
+          .values({
+            edition_id: pub.id,
+            category_id: c4,
+            project_id: nominee.id,
+            voter_id: spareVoter,
+            ip: "192.0.2.1",
+            network: "192.0.2.0/24",
+            created_at: now.toISOString(),
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow()
+      ).id;
+
       const members = () =>
         db
           .selectFrom("organisation_members")
@@ -266,6 +351,24 @@ for (const dialect of DIALECTS) {
           done: `/review/${projectId}?saved=1`,
           reset: async () => {
             await db.deleteFrom("nomination_decisions").where("project_id", "=", projectId).execute();
+          },
+        },
+      });
+
+      /** Saving a full score of `projectId` from its jury page; each actor starts from an unscored project. */
+      const score = (projectId: number): Route => ({
+        path: `/jury/${projectId}`,
+        post: {
+          fields: (a) => ({
+            intent: "save",
+            comment: `Scored by ${a}.`,
+            ...Object.fromEntries(CRITERIA.map((c) => [`score_${c}`, "4"])),
+          }),
+          state: () =>
+            db.selectFrom("selection_scores").selectAll().where("project_id", "=", projectId).execute(),
+          done: new RegExp(`^/jury/${projectId}\\?saved=`),
+          reset: async () => {
+            await db.deleteFrom("selection_scores").where("project_id", "=", projectId).execute();
           },
         },
       });
@@ -390,6 +493,96 @@ for (const dialect of DIALECTS) {
             done: `/admin/nomination?edition=${nom.year}&published=1`,
           },
         },
+        "POST /vote :nominee": {
+          path: "/vote",
+          back: `/projects/${nominee.id}`,
+          redirect: 303,
+          post: {
+            fields: () => ({ project: String(nominee.id) }),
+            state: () =>
+              db
+                .selectFrom("votes")
+                .select(["id", "voter_id"])
+                .where("project_id", "=", nominee.id)
+                .orderBy("id")
+                .execute(),
+            done: /^\/votes\?cast=\d+$/,
+          },
+        },
+        "GET /votes": { path: "/votes", target: NOMINEE_TITLE },
+        "GET /jury": { path: "/jury" },
+        "GET /jury/:champion": { path: `/jury/${champion.id}`, target: CHAMPION_TITLE },
+        "POST /jury/:champion save": score(champion.id),
+        "GET /jury/:finalist": { path: `/jury/${finalist.id}`, target: FINALIST_TITLE },
+        "POST /jury/:finalist save": score(finalist.id),
+        "GET /jury/:unassigned": { path: `/jury/${unassigned.id}`, target: UNASSIGNED_TITLE },
+        "POST /jury/:unassigned save": score(unassigned.id),
+        "GET /admin/selection?edition=:sel": { path: `/admin/selection?edition=${sel.year}` },
+        "POST /admin/selection assign": {
+          path: "/admin/selection",
+          post: {
+            fields: () => ({
+              intent: "assign",
+              editionId: String(sel.id),
+              userId: String(spareExpert),
+              category: String(c9),
+            }),
+            state: () =>
+              db
+                .selectFrom("expert_assignments")
+                .selectAll()
+                .where("user_id", "=", spareExpert)
+                .where("edition_id", "=", sel.id)
+                .execute(),
+            done: new RegExp(`saved=${spareExpert}&`),
+          },
+        },
+        "GET /admin/voting?edition=:pub": { path: `/admin/voting?edition=${pub.year}` },
+        "POST /admin/voting invalidate-vote": {
+          path: `/admin/voting?edition=${pub.year}`,
+          post: {
+            fields: () => ({ intent: "invalidate-vote", voteId: String(spareVote), reason: "Bought vote." }),
+            state: () =>
+              db.selectFrom("vote_invalidations").selectAll().where("vote_id", "=", spareVote).execute(),
+            done: 200,
+          },
+        },
+        "GET /admin/results?edition=:ready": { path: `/admin/results?edition=${ready.year}` },
+        "POST /admin/results publish": {
+          path: "/admin/results",
+          post: {
+            fields: () => ({ intent: "publish", editionId: String(ready.id) }),
+            state: () => db.selectFrom("editions").selectAll().where("id", "=", ready.id).executeTakeFirst(),
+            done: new RegExp(`^/admin/results\\?edition=${ready.year}&published=1`),
+          },
+        },
+        "GET /admin": { path: "/admin" },
+        "GET /admin/outbox": { path: "/admin/outbox" },
+        "GET /admin/audit": { path: "/admin/audit" },
+        "GET /admin/users": { path: "/admin/users" },
+        "POST /admin/users grant": {
+          path: "/admin/users",
+          post: {
+            fields: () => ({ intent: "grant", userId: String(spareVoter), role: "expert" }),
+            state: () =>
+              db
+                .selectFrom("user_roles")
+                .select("role")
+                .where("user_id", "=", spareVoter)
+                .orderBy("role")
+                .execute(),
+            done: "/admin/users",
+          },
+        },
+        "GET /admin/editions": { path: "/admin/editions" },
+        "POST /admin/editions create": {
+          path: "/admin/editions",
+          post: {
+            fields: () => editionForm(2033),
+            state: () => db.selectFrom("editions").select("year").orderBy("year").execute(),
+            done: "/admin/editions?created=2033",
+          },
+        },
         "POST /organisations/new": {
           path: "/organisations/new",
           post: {
@@ -425,12 +618,16 @@ for (const dialect of DIALECTS) {
           const body = await res.text();
           const where = `${res.status} ${res.headers.get("Location") ?? ""}`;
           if (outcome === "login") {
-            expect(res.status, where).toBe(302);
-            expect(res.headers.get("Location")).toBe(`/login?redirectTo=${encodeURIComponent(route.path)}`);
+            expect(res.status, where).toBe(route.redirect ?? 302);
+            expect(res.headers.get("Location")).toBe(
+              `/login?redirectTo=${encodeURIComponent(route.back ?? route.path)}`,
+            );
           } else if (outcome === "done") {
             const done = route.post?.done;
-            expect(res.status, where).toBe(302);
-            if (typeof done === "string") expect(res.headers.get("Location")).toBe(done);
+            if (done === 200) expect(res.status, where).toBe(200);
+            else expect(res.status, where).toBe(route.redirect ?? 302);
+            if (done === 200) expect(res.headers.get("Location")).toBeNull();
+            else if (typeof done === "string") expect(res.headers.get("Location")).toBe(done);
             else expect(res.headers.get("Location")).toMatch(done ?? /^$/);
           } else if (outcome === "ok" || outcome === "hides") {
             expect(res.status, where).toBe(200);

@@ -1,10 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  awardEmailKey,
-  deliveryStatus,
-  retryFailed,
-  type EmailJob,
-} from "../../app/domain/award-emails.server";
+import { awardEmailKey, deliveryStatus, retryFailed } from "../../app/domain/award-emails.server";
+import { jobsFrom } from "../../app/jobs/port.server";
 import { publishResults, resultsReadiness } from "../../app/domain/results-publication.server";
 import { projectAward, publishedResults } from "../../app/domain/results.server";
 import { editionsPublished } from "../../app/domain/editions.server";
@@ -25,10 +21,10 @@ const APP = "https://prizes.example";
 
 describe.each(DIALECTS)("publishing results on %s", (dialect) => {
   let t: TestDb;
-  let jobs: EmailJob[];
-  const dispatch = async (batch: readonly EmailJob[]) => {
-    jobs.push(...batch);
-  };
+  let jobs: Array<{ outboxId: number; jobId: string }>;
+  const dispatch = jobsFrom(async (_name, data, jobId) => {
+    jobs.push({ outboxId: (data as { outboxId: number }).outboxId, jobId });
+  });
   const now = new Date("2027-06-01T10:00:00.000Z");
 
   beforeEach(async () => {
@@ -49,7 +45,7 @@ describe.each(DIALECTS)("publishing results on %s", (dialect) => {
       ).n,
     );
   const publish = (editionId: number, actor: number | null = null, at = now) =>
-    publishResults(t.db, { editionId, actorUserId: actor }, at, { dispatch, appUrl: APP });
+    publishResults(t.db, { editionId, actorUserId: actor }, at, { jobs: dispatch, appUrl: APP });
 
   it("refuses before the official tally, and while public voting is open, writing nothing", async () => {
     const voting = await resultsEdition(t.db, { now, phase: "voting" });
@@ -356,7 +352,7 @@ describe.each(DIALECTS)("publishing results on %s", (dialect) => {
     jobs = [];
     const organiser = await user(t.db, { roles: ["organiser"] });
     expect(
-      await retryFailed(t.db, { editionId: edition.id, actorUserId: organiser.id }, now, { dispatch }),
+      await retryFailed(t.db, { editionId: edition.id, actorUserId: organiser.id }, now, { jobs: dispatch }),
     ).toEqual({ retried: 2 });
     const instance = await instanceId(t.db);
     expect(jobs).toEqual([
@@ -380,7 +376,7 @@ describe.each(DIALECTS)("publishing results on %s", (dialect) => {
     // Nothing failed any more: a second click changes nothing.
     jobs = [];
     expect(
-      await retryFailed(t.db, { editionId: edition.id, actorUserId: organiser.id }, now, { dispatch }),
+      await retryFailed(t.db, { editionId: edition.id, actorUserId: organiser.id }, now, { jobs: dispatch }),
     ).toEqual({ retried: 0 });
     expect(jobs).toEqual([]);
   });

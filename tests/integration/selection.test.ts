@@ -1,16 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zKey } from "../../app/domain/normalise";
-import { selectionExperts, setSelectionCategories } from "../../app/domain/experts.server";
+import {
+  selectionExperts,
+  setSelectionCategories as setSelectionCategoriesCommand,
+} from "../../app/domain/experts.server";
 import { canScore, juryOverview, projectForScoring } from "../../app/domain/jury.server";
-import { declareConflict, saveScore, submitCategory } from "../../app/domain/scoring.server";
+import {
+  declareConflict as declareConflictCommand,
+  saveScore as saveScoreCommand,
+  submitCategory as submitCategoryCommand,
+} from "../../app/domain/scoring.server";
 import { categoryResults, selectionSummary } from "../../app/domain/selection-report.server";
-import { confirmWinner, unconfirmWinner } from "../../app/domain/winners.server";
+import {
+  confirmWinner as confirmWinnerCommand,
+  unconfirmWinner as unconfirmWinnerCommand,
+} from "../../app/domain/winners.server";
 import { scoringWindow, winnerWindow } from "../../app/domain/windows";
 import { CRITERIA, byCriterion, scoreFormSchema, type CriterionScores } from "../../app/schemas/selection";
 import type { Db } from "../../db/client";
 import type { Edition } from "../../db/schema";
 import { expertStagesWorld, type ExpertStagesWorld } from "../fixtures/expert-stages";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
+import { explained } from "../helpers/outcomes";
+
+const setSelectionCategories = explained(setSelectionCategoriesCommand);
+const declareConflict = explained(declareConflictCommand);
+const saveScore = explained(saveScoreCommand);
+const submitCategory = explained(submitCategoryCommand);
+const confirmWinner = explained(confirmWinnerCommand);
+const unconfirmWinner = explained(unconfirmWinnerCommand);
 
 const NOW = new Date("2031-06-10T12:00:00.000Z");
 const ms = (iso: string, delta = 0) => new Date(new Date(iso).getTime() + delta);

@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../../db/schema";
-import { createSession } from "../../app/utils/session.server";
 import type { ProjectFormValues } from "../../app/schemas/project";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
-import {
-  categoryId,
-  completeValues,
-  makeEdition,
-  makeOrganisation,
-  makeUser,
-  words,
-} from "../helpers/submission-fixtures";
+import { categoryId, makeEdition, makeOrganisation, makeUser } from "../fixtures/contest";
+import { signInDirectly } from "../helpers/session";
+import { completeValues, words } from "../helpers/submission-fixtures";
 
 const DAY = 24 * 3600 * 1000;
 
@@ -47,8 +41,7 @@ for (const dialect of DIALECTS) {
       const client = new Client(app.url);
       let session = "";
       if (userId !== null) {
-        const { token } = await createSession(t.db, userId, { ip: "127.0.0.1", userAgent: "vitest" });
-        client.setCookie("wsis_session", token);
+        const token = await signInDirectly(t.db, client, userId);
         session = `; wsis_session=${token}`;
       }
       // The CSRF token is bound to the session: the page hands out one for it.
@@ -85,7 +78,7 @@ for (const dialect of DIALECTS) {
       Number(/\/submissions\/(\d+)/.exec(res.headers.get("Location") ?? "")?.[1]);
 
     async function user(key: string, roles: Role[]) {
-      u[key] = (await makeUser(t.db, `${key}@example.org`, roles, `User ${key}`)).id;
+      u[key] = (await makeUser(t.db, { email: `${key}@example.org`, roles, name: `User ${key}` })).id;
     }
 
     beforeAll(async () => {

@@ -5,20 +5,14 @@ import {
   createProject,
   updateProject,
   withdrawProject,
-  type Dispatch,
   type SubmissionResult,
 } from "../../app/domain/submissions.server";
+import { jobsFrom } from "../../app/jobs/port.server";
 import { findOwnProject, submissionOverview } from "../../app/domain/submitter.server";
 import { draftProjectSchema, type ProjectFormValues, type ProjectInput } from "../../app/schemas/project";
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
-import {
-  categoryId,
-  completeValues,
-  makeEdition,
-  makeOrganisation,
-  makeUser,
-  words,
-} from "../helpers/submission-fixtures";
+import { categoryId, makeEdition, makeOrganisation, makeUser } from "../fixtures/contest";
+import { completeValues, words } from "../helpers/submission-fixtures";
 
 const OPENS = new Date("2026-03-01T00:00:00.000Z");
 const DEADLINE = new Date("2026-04-01T10:00:00.000Z");
@@ -55,9 +49,9 @@ describe.each(DIALECTS)("submissions domain on %s", (dialect) => {
   let c5: number;
   let c7: number;
   const dispatched: Array<number | null> = [];
-  const dispatch: Dispatch = async (ids) => {
-    dispatched.push(...ids);
-  };
+  const dispatch = jobsFrom(async (_name, data) => {
+    dispatched.push((data as { outboxId: number }).outboxId);
+  });
 
   async function counts() {
     const [projects, outbox, flags] = await Promise.all([
@@ -85,9 +79,9 @@ describe.each(DIALECTS)("submissions domain on %s", (dialect) => {
     t = await createTestDb(dialect);
     db = t.db;
     edition = await makeEdition(db, { year: 2026, opens: OPENS, closes: DEADLINE });
-    alice = await makeUser(db, "alice@example.org");
-    bob = await makeUser(db, "bob@example.org");
-    carol = await makeUser(db, "carol@example.org");
+    alice = await makeUser(db, { email: "alice@example.org", roles: ["submitter"] });
+    bob = await makeUser(db, { email: "bob@example.org", roles: ["submitter"] });
+    carol = await makeUser(db, { email: "carol@example.org", roles: ["submitter"] });
     orgA = await makeOrganisation(db, {
       name: "Org <A> & Co",
       contactEmail: "contact@a.example.org",
@@ -641,7 +635,7 @@ describe.each(DIALECTS)("submissions domain on %s", (dialect) => {
     let orgD: { id: number };
 
     beforeAll(async () => {
-      dave = await makeUser(db, "dave@example.org");
+      dave = await makeUser(db, { email: "dave@example.org", roles: ["submitter"] });
       orgD = await makeOrganisation(db, {
         name: "Org D",
         contactEmail: "d@d.example.org",
@@ -999,7 +993,7 @@ describe.each(DIALECTS)("submissions domain on %s", (dialect) => {
     });
 
     it("is empty for a user without organisations", async () => {
-      const loner = await makeUser(db, "loner@example.org");
+      const loner = await makeUser(db, { email: "loner@example.org", roles: ["submitter"] });
       const overview = await submissionOverview(loner.id, DURING, db);
       expect(overview.organisations).toEqual([]);
       expect(overview.projects).toEqual([]);

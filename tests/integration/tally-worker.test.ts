@@ -9,9 +9,9 @@ import { countVotes, liveLeaderboard, recordTally, requestTallyRerun } from "../
 import { castVote } from "../../app/domain/voting.server";
 import { createMailer } from "../../emails/transport";
 import { scheduleHousekeeping, startWorkers, type StallOptions } from "../../workers/index";
-import type { JobDeps } from "../../workers/jobs/deps";
-import { officialTally, TALLY_PAUSE_ENV } from "../../workers/jobs/tally";
-import { tallyCloseJobId, type JobQueues } from "../../workers/queues";
+import { officialTally, TALLY_PAUSE_ENV } from "../../app/domain/tally-jobs.server";
+import { tallyCloseJobId, type JobDeps } from "../../app/jobs/contract";
+import type { JobQueues } from "../../workers/queues";
 import { instanceId } from "../../db/instance";
 import { categoryId, makeEdition, makeProject, makeUser } from "../fixtures/contest";
 import { DIALECTS, type TestDb } from "../helpers/db";

@@ -16,9 +16,13 @@ const MATRIX: Record<
   "project:review:assigned": { voter: false, submitter: false, expert: true, organiser: false },
   "project:score:assigned": { voter: false, submitter: false, expert: true, organiser: false },
   "edition:manage": { voter: false, submitter: false, expert: false, organiser: true },
-  "user:manage-roles": { voter: false, submitter: false, expert: false, organiser: true },
+  "expert:manage": { voter: false, submitter: false, expert: false, organiser: true },
+  "nomination:manage": { voter: false, submitter: false, expert: false, organiser: true },
   "vote:manage-validity": { voter: false, submitter: false, expert: false, organiser: true },
+  "selection:manage": { voter: false, submitter: false, expert: false, organiser: true },
   "results:publish": { voter: false, submitter: false, expert: false, organiser: true },
+  "user:manage-roles": { voter: false, submitter: false, expert: false, organiser: true },
+  "contest:read:all": { voter: false, submitter: false, expert: false, organiser: true },
   "audit:read": { voter: false, submitter: false, expert: false, organiser: true },
   "mail:read-dev-outbox": { voter: false, submitter: false, expert: false, organiser: true },
 };
@@ -61,9 +65,13 @@ describe("PERMISSIONS (role × permission)", () => {
     const others: Role[] = ["voter", "submitter", "expert"];
     for (const p of [
       "edition:manage",
-      "user:manage-roles",
+      "expert:manage",
+      "nomination:manage",
       "vote:manage-validity",
+      "selection:manage",
       "results:publish",
+      "user:manage-roles",
+      "contest:read:all",
       "audit:read",
       "mail:read-dev-outbox",
     ] as const) {

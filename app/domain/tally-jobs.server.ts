@@ -1,9 +1,10 @@
-import { advanceLiveCounts, recordTally, type TallyHooks } from "../../app/domain/tally.server";
-import { log } from "../../app/utils/log.server";
+/** The tally jobs: the every-second live count (which also asks for close tallies) and the official recount. */
 import { instanceId } from "../../db/instance";
-import { enqueue, tallyCloseJobId, type JobPayloads } from "../queues";
-import type { JobDeps } from "./deps";
-import { jobToAdd } from "./successor";
+import { tallyCloseJobId, type JobDeps, type JobPayloads } from "../jobs/contract";
+import { processJobs } from "../jobs/port.server";
+import { log } from "../utils/log.server";
+import { jobToAdd } from "./job-successors.server";
+import { advanceLiveCounts, recordTally, type TallyHooks } from "./tally.server";
 
 /**
  * Every second: advances the live counts of every edition whose voting has opened and whose selection has not
@@ -43,7 +44,7 @@ export async function liveTally(deps: JobDeps): Promise<number> {
       // A kept tally-close job of a restored database (which lost its run) gets a successor.
       const jobId = await jobToAdd(deps, "official-tally", tallyCloseJobId(instance, e.id), Date.parse(now));
       if (jobId === null) continue;
-      await (deps.enqueue ?? enqueue)(
+      await (deps.jobs ?? processJobs()).enqueue(
         "official-tally",
         { editionId: e.id, trigger: "close", requestedBy: null },
         jobId,

@@ -1,5 +1,4 @@
-import { successorJobId, type JobName, type JobQueues } from "../queues";
-import type { FindJob, JobDeps } from "./deps";
+import { successorJobId, type JobDeps, type JobName } from "../jobs/contract";
 
 /**
  * How long ago a kept job must have finished for the row still waiting for it to count as left behind: a job
@@ -34,12 +33,4 @@ export async function jobToAdd(
     jobId = successorJobId(base, job.finishedOn);
   }
   return null;
-}
-
-/** A FindJob reading the queues of `queues` (the producer side of the workers' Redis and prefix). */
-export function findJobIn(queues: Pick<JobQueues, "queue">): FindJob {
-  return async (name, jobId) => {
-    const job = await queues.queue(name).getJob(jobId);
-    return job ? { state: await job.getState(), finishedOn: job.finishedOn } : undefined;
-  };
 }
