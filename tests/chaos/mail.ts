@@ -12,7 +12,9 @@ import { resetEnvCache } from "../../app/utils/env.server";
 import type { Db } from "../../db/client";
 import { instanceId } from "../../db/instance";
 import { awardNotification } from "../../emails/templates/award";
-import { closeQueues, emailJobId } from "../../workers/queues";
+import { emailJobId } from "../../app/jobs/contract";
+import { closeQueues } from "../../workers/queues";
+import { registerProcessJobs } from "../../workers/runner";
 
 export interface Received {
   messageId: string;
@@ -181,6 +183,7 @@ export async function dispatch(
   process.env.REDIS_URL = where.redisUrl;
   process.env.REDIS_PREFIX = where.prefix;
   resetEnvCache();
+  registerProcessJobs(); // as a web process does at start-up
   const queue = new Queue("send-email", { connection: { url: where.redisUrl }, prefix: where.prefix });
   try {
     await dispatchOutbox(ids, db);
