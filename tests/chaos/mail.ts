@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { Queue } from "bullmq";
 import { SMTPServer } from "smtp-server";
 import { dispatchOutbox, queueEmail } from "../../app/domain/outbox.server";
@@ -38,33 +38,46 @@ export interface SlowRelay {
  */
 export async function startSlowRelay(delayMs: number): Promise<SlowRelay> {
   const received: Received[] = [];
-  const closed = new Set<string>();
+  // Senders' connections that have ended, by remote port: told by the sockets themselves, so as soon as the
+  // event loop reads the FIN (smtp-server's onClose comes a turn later).
+  const gone = new Set<number>();
   let aborted = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
     disableReverseLookup: true,
-    onClose(session) {
-      closed.add(session.id);
-    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
-        setTimeout(() => {
-          if (closed.has(session.id)) {
-            aborted++;
-            return callback(new Error("sender went away"));
-          }
-          const raw = Buffer.concat(chunks).toString("utf8");
-          const head = raw.slice(0, raw.search(/\r?\n\r?\n/) >>> 0);
-          const id = /^message-id:\s*(\S+)/im.exec(head)?.[1] ?? "(none)";
-          received.push({ messageId: id, at: Date.now() });
-          callback();
-        }, delayMs);
+        // After the delay, one more turn of the event loop: should this process have been busy meanwhile,
+        // the timer fires before the loop reads a closed connection, and the relay must not accept a message
+        // from a sender that is gone.
+        setTimeout(
+          () =>
+            setImmediate(() => {
+              if (gone.has(session.remotePort)) {
+                aborted++;
+                return callback(new Error("sender went away"));
+              }
+              const raw = Buffer.concat(chunks).toString("utf8");
+              const head = raw.slice(0, raw.search(/\r?\n\r?\n/) >>> 0);
+              const id = /^message-id:\s*(\S+)/im.exec(head)?.[1] ?? "(none)";
+              received.push({ messageId: id, at: Date.now() });
+              callback();
+            }),
+          delayMs,
+        );
       });
     },
+  });
+  server.server.on("connection", (socket: Socket) => {
+    const port = socket.remotePort ?? 0;
+    gone.delete(port); // a port reused by a new connection
+    const mark = () => gone.add(port);
+    socket.once("end", mark);
+    socket.once("close", mark);
   });
   server.on("error", () => {}); // a killed sender resets its connections
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));

@@ -543,6 +543,17 @@ async function workerKill(): Promise<{ finish: Background }> {
         const atKill = [...seen].filter(
           ([id, n]) => n > 1 && (firstAt.get(id) ?? 0) < killedAt + 1000,
         ).length;
+        if (process.env.CHAOS_DEBUG) {
+          const copies = [...seen]
+            .filter(([, n]) => n > 1)
+            .map(([id]) =>
+              relay.received
+                .filter((r) => r.messageId === id)
+                .map((r) => ((r.at - killedAt) / 1000).toFixed(2))
+                .join("/"),
+            );
+          note(`worker-kill: duplicates received at (s from the kill): ${copies.join(" ")}`);
+        }
         const line =
           `3 worker-kill: emails=${ids.length} delivered=${delivered} lost=${lost} duplicates=${duplicates} (first_copy_at_kill=${atKill}) ` +
           `delivered_at_kill=${receivedAtKill} claimed_at_kill=${Number(claimed.n)} aborted_by_kill=${relay.aborted} ` +
