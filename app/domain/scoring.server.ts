@@ -39,6 +39,28 @@ function refusedAfterSubmission(submittedAt: string, tz: string) {
 }
 
 /**
+ * Within a transaction: the project the expert may still change their score of now (their category locked
+ * until the transaction ends) with that score, if any; or the refusal (no access, window shut, submitted).
+ */
+async function openScore(trx: Db, expertId: number, projectId: number, now: Date) {
+  const context = await scoringContext(trx, expertId, projectId);
+  if (!context) return refuse("score_project_not_found");
+  const { project, edition } = context;
+  await lockExpertCategory(trx, edition.id, project.category_id, expertId);
+  const window = scoringWindow(edition, now);
+  if (!window.open) return windowRefusal(window);
+  const submission = await submissionOf(trx, edition.id, project.category_id, expertId);
+  if (submission) return refusedAfterSubmission(submission.submitted_at, edition.timezone);
+  const score = await trx
+    .selectFrom("selection_scores")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .where("expert_id", "=", expertId)
+    .executeTakeFirst();
+  return { ok: true as const, project, edition, score };
+}
+
+/**
  * Saves the expert's score of a project: "draft" keeps blanks (incomplete), "save" needs all nine criteria
  * and a comment. Refused (nothing written) without access, outside the window or after submission.
  * Audit-logged with the score before and after; saving the same score again writes nothing.
@@ -57,21 +79,9 @@ export async function saveScore(
   return database
     .transaction()
     .execute(async (trx): Promise<ExpertOutcome<{ state: ScoreState; changed: boolean }>> => {
-      const context = await scoringContext(trx, expertId, projectId);
-      if (!context) return refuse("score_project_not_found");
-      const { project, edition } = context;
-      await lockExpertCategory(trx, edition.id, project.category_id, expertId);
-      const window = scoringWindow(edition, now);
-      if (!window.open) return windowRefusal(window);
-      const submission = await submissionOf(trx, edition.id, project.category_id, expertId);
-      if (submission) return refusedAfterSubmission(submission.submitted_at, edition.timezone);
-
-      const before = await trx
-        .selectFrom("selection_scores")
-        .selectAll()
-        .where("project_id", "=", projectId)
-        .where("expert_id", "=", expertId)
-        .executeTakeFirst();
+      const open = await openScore(trx, expertId, projectId, now);
+      if (!open.ok) return open;
+      const before = open.score;
       const comment = input.comment.trim();
       const columns = {
         score_compliance: input.scores.compliance,
@@ -96,7 +106,7 @@ export async function saveScore(
       }
       await trx
         .insertInto("selection_scores")
-        .values({ edition_id: edition.id, project_id: projectId, expert_id: expertId, ...after })
+        .values({ edition_id: open.edition.id, project_id: projectId, expert_id: expertId, ...after })
         .onConflict((oc) => oc.columns(["project_id", "expert_id"]).doUpdateSet(after))
         .execute();
       await audit(trx, {
@@ -131,20 +141,9 @@ export async function declareConflict(
     };
   }
   return database.transaction().execute(async (trx): Promise<ExpertOutcome<{ categoryCode: string }>> => {
-    const context = await scoringContext(trx, expertId, projectId);
-    if (!context) return refuse("score_project_not_found");
-    const { project, edition } = context;
-    await lockExpertCategory(trx, edition.id, project.category_id, expertId);
-    const window = scoringWindow(edition, now);
-    if (!window.open) return windowRefusal(window);
-    const submission = await submissionOf(trx, edition.id, project.category_id, expertId);
-    if (submission) return refusedAfterSubmission(submission.submitted_at, edition.timezone);
-    const score = await trx
-      .selectFrom("selection_scores")
-      .selectAll()
-      .where("project_id", "=", projectId)
-      .where("expert_id", "=", expertId)
-      .executeTakeFirst();
+    const open = await openScore(trx, expertId, projectId, now);
+    if (!open.ok) return open;
+    const { project, score } = open;
     await trx
       .insertInto("conflicts")
       .values({ project_id: projectId, expert_id: expertId, reason: text, declared_at: now.toISOString() })

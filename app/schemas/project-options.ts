@@ -29,6 +29,14 @@ export const LONG_ANSWER_FIELDS = [
 ] as const;
 export type LongAnswerField = (typeof LONG_ANSWER_FIELDS)[number];
 
+/** Every long answer left empty, in form order. */
+export function emptyLongAnswers(): Record<LongAnswerField, string> {
+  return Object.fromEntries(LONG_ANSWER_FIELDS.map((field) => [field, ""])) as Record<
+    LongAnswerField,
+    string
+  >;
+}
+
 /** Labels and hints of the long answers, in form order. */
 export const LONG_ANSWER_LABELS: Readonly<Record<LongAnswerField, { label: string; hint: string }>> = {
   action_line_linkage: {
@@ -98,12 +106,7 @@ export function emptyProjectValues(): ProjectFormValues {
     short_description: "",
     sdgs: [],
     gdc_objectives: [],
-    action_line_linkage: "",
-    sdg_linkage: "",
-    gdc_linkage: "",
-    impact: "",
-    partnerships: "",
-    challenges: "",
+    ...emptyLongAnswers(),
   };
 }
 

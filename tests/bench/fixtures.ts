@@ -5,6 +5,7 @@ import { createDb, type Db } from "../../db/client";
 import { prepareDatabase } from "../../db/prepare";
 import { scheduleWithPhaseOpen } from "../../app/domain/phases";
 import { hashPassword } from "../../app/utils/password.server";
+import { emptyLongAnswers } from "../../app/schemas/project-options";
 
 /** An edition with voting open now and `perCategory` published nominees in each of the 18 categories. */
 export async function votingEdition(db: Db, perCategory: number, now = new Date()) {
@@ -78,12 +79,7 @@ export async function votingEdition(db: Db, perCategory: number, now = new Date(
           short_description: "x",
           sdgs: "1",
           gdc_objectives: "1",
-          action_line_linkage: "",
-          sdg_linkage: "",
-          gdc_linkage: "",
-          impact: "",
-          partnerships: "",
-          challenges: "",
+          ...emptyLongAnswers(),
           fingerprint: `bench-${c.code}-${i}-${randomBytes(4).toString("hex")}`,
           title_normalised: `nominee ${c.code} ${i}`,
           submitted_at: iso,

@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { Redis } from "ioredis";
 import { createMailer } from "../../emails/transport";
-import { awardNotification } from "../../emails/templates/award";
+import { syntheticAward } from "../helpers/award-email";
 import { startWorkers } from "../../workers/index";
 import { emailJobId } from "../../app/jobs/contract";
 import { createQueues } from "../../workers/queues";
@@ -67,18 +67,7 @@ async function main(): Promise<void> {
     // The outbox rows, as publishResults() writes them: one per recipient × project × kind.
     const now = new Date().toISOString();
     const rows = Array.from({ length: EMAILS }, (_, i) => {
-      const kind = i % 5 === 0 ? "winner" : "champion";
-      const content = awardNotification({
-        kind,
-        recipientName: `Contact ${i}`,
-        organisationName: `Organisation ${i}`,
-        projectTitle: `Project ${i}`,
-        categoryCode: "C4",
-        categoryName: "Capacity building",
-        editionName: "WSIS Prizes 2099",
-        editionYear: 2099,
-        url: `http://127.0.0.1:3000/projects/${i + 1}`,
-      });
+      const { kind, content } = syntheticAward(i);
       return {
         idempotency_key: `award:${kind}:${i + 1}:contact${i}@bench.example`,
         kind: `award_${kind}`,

@@ -11,7 +11,7 @@ import { dispatchOutbox, queueEmail } from "../../app/domain/outbox.server";
 import { resetEnvCache } from "../../app/utils/env.server";
 import type { Db } from "../../db/client";
 import { instanceId } from "../../db/instance";
-import { awardNotification } from "../../emails/templates/award";
+import { syntheticAward } from "../helpers/award-email";
 import { emailJobId } from "../../app/jobs/contract";
 import { closeQueues } from "../../workers/queues";
 import { registerProcessJobs } from "../../workers/runner";
@@ -156,18 +156,7 @@ export async function queueAwardEmails(db: Db, count: number, tag: string): Prom
   return db.transaction().execute(async (trx) => {
     const ids: number[] = [];
     for (let i = 0; i < count; i++) {
-      const kind = i % 5 === 0 ? "winner" : "champion";
-      const content = awardNotification({
-        kind,
-        recipientName: `Contact ${i}`,
-        organisationName: `Organisation ${i}`,
-        projectTitle: `Project ${i}`,
-        categoryCode: "C4",
-        categoryName: "Capacity building",
-        editionName: "WSIS Prizes 2099",
-        editionYear: 2099,
-        url: `http://127.0.0.1:3000/projects/${i + 1}`,
-      });
+      const { kind, content } = syntheticAward(i);
       const id = await queueEmail(trx, {
         key: `award:${kind}:${tag}:${i}`,
         kind: `award_${kind}`,

@@ -6,6 +6,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { createDb, type Db, type Dialect } from "../../db/client";
 import { prepareDatabase } from "../../db/prepare";
+import type { Database } from "../../db/schema";
 
 /** The engines the integration suite runs against: SQLite always, PostgreSQL when TEST_POSTGRES_URL is set. */
 export const DIALECTS: Dialect[] = process.env.TEST_POSTGRES_URL ? ["sqlite", "postgres"] : ["sqlite"];
@@ -57,4 +58,13 @@ export async function createTestDb(dialect: Dialect): Promise<TestDb> {
       await db.destroy();
     },
   };
+}
+
+/** The number of rows in `table`. */
+export async function countRows(db: Db, table: keyof Database): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

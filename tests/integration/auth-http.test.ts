@@ -4,23 +4,12 @@ import type { Db } from "../../db/client";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
 import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
+import { textOf } from "../helpers/html";
 
 const STRONG = "correct-horse-battery-staple";
 const VERIFY_SUBJECT = "Confirm your email address for the WSIS Prizes";
 const RESET_SUBJECT = "Reset your WSIS Prizes password";
 const INCORRECT = "Email address or password is incorrect.";
-
-/** Visible text of an HTML fragment (tags, React text separators and entities removed). */
-function textOf(html: string): string {
-  return html
-    .replace(/<!-- -->/g, "")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ")
-    .trim();
-}
 
 /** The page's <main> element, without the per-browser CSRF token: what differs between two answers. */
 function mainOf(html: string): string {

@@ -10,6 +10,7 @@ import { migrateDown, migrateToLatest } from "../../db/migrate";
 import { migrations } from "../../db/migrations/index";
 import { prepareDatabase } from "../../db/prepare";
 import { DIALECTS } from "../helpers/db";
+import { emptyLongAnswers } from "../../app/schemas/project-options";
 
 /** DESIGN §2, copied by hand so that the test checks the data rather than repeating the code. */
 const DESIGN_CATEGORIES: ReadonlyArray<[string, string]> = [
@@ -267,12 +268,7 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
       short_description: "",
       sdgs: "",
       gdc_objectives: "",
-      action_line_linkage: "",
-      sdg_linkage: "",
-      gdc_linkage: "",
-      impact: "",
-      partnerships: "",
-      challenges: "",
+      ...emptyLongAnswers(),
       fingerprint: title,
       title_normalised: title,
       submitted_at: null,

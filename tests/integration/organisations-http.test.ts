@@ -4,18 +4,11 @@ import { createUser, revokeRole } from "../../app/domain/users.server";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
 import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
+import { ORGANISATION_FORM } from "../helpers/forms";
+import { countRows } from "../helpers/db";
+import type { Database } from "../../db/schema";
 
 const PASSWORD = "correct horse battery staple 42";
-
-const FORM = {
-  name: "Open Schools Network",
-  stakeholderType: "academia",
-  country: "KE",
-  region: "",
-  website: "https://schools.example.org",
-  contactName: "Grace Contact",
-  contactEmail: "grace@schools.example.org",
-};
 
 describe.each(DIALECTS)("organisation pages over HTTP on %s", (dialect) => {
   let t: TestDb;
@@ -59,25 +52,14 @@ describe.each(DIALECTS)("organisation pages over HTTP on %s", (dialect) => {
   }
 
   async function createVia(client: Client, fields: Record<string, string> = {}): Promise<number> {
-    const res = await client.post("/organisations/new", { ...FORM, ...fields });
+    const res = await client.post("/organisations/new", { ...ORGANISATION_FORM, ...fields });
     expect(res.status, await res.clone().text()).toBe(302);
     const m = /^\/organisations\/(\d+)\?created=1$/.exec(res.headers.get("Location") ?? "");
     if (!m) throw new Error(`unexpected redirect ${res.headers.get("Location")}`);
     return Number(m[1]);
   }
 
-  async function count(
-    table: "organisations" | "organisation_members" | "organisation_invitations" | "outbox",
-  ) {
-    return Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  }
+  const count = (table: keyof Database) => countRows(db, table);
 
   async function invitationTokenFor(to: string): Promise<string> {
     const mail = await smtp.waitFor((m) => m.to.includes(to));
@@ -133,7 +115,7 @@ describe.each(DIALECTS)("organisation pages over HTTP on %s", (dialect) => {
       [{ country: "GE", region: "" }, "f-region", /Choose the ITU region/],
     ];
     for (const [fields, fieldId, message] of cases) {
-      const res = await client.post("/organisations/new", { ...FORM, ...fields });
+      const res = await client.post("/organisations/new", { ...ORGANISATION_FORM, ...fields });
       expect(res.status, JSON.stringify(fields).slice(0, 80)).toBe(400);
       const html = await res.text();
       expect(html).toMatch(new RegExp(`id="${fieldId}-error"[^>]*>[^<]*${message.source}`));
@@ -157,7 +139,7 @@ describe.each(DIALECTS)("organisation pages over HTTP on %s", (dialect) => {
     const page = await (await client.get("/organisations/new")).text();
     expect(page).toContain("Confirm your email address");
     const before = await count("organisations");
-    const res = await client.post("/organisations/new", FORM);
+    const res = await client.post("/organisations/new", ORGANISATION_FORM);
     expect(res.status).toBe(403);
     expect(await count("organisations")).toBe(before);
   });
@@ -175,7 +157,7 @@ describe.each(DIALECTS)("organisation pages over HTTP on %s", (dialect) => {
     const before = await snapshot();
     expect((await stranger.client.get(`/organisations/${id}`)).status).toBe(404);
     const attempts: Array<Record<string, string>> = [
-      { intent: "update", ...FORM, name: "Hijacked" },
+      { intent: "update", ...ORGANISATION_FORM, name: "Hijacked" },
       { intent: "invite", email: stranger.user.email },
       { intent: "remove", userId: String(owner.user.id) },
     ];
@@ -195,7 +177,7 @@ describe.each(DIALECTS)("organisation pages over HTTP on %s", (dialect) => {
     const id = await createVia(client);
     const res = await client.post(`/organisations/${id}`, {
       intent: "update",
-      ...FORM,
+      ...ORGANISATION_FORM,
       name: "Renamed",
       country: "JP",
       region: "cis",
@@ -210,7 +192,7 @@ describe.each(DIALECTS)("organisation pages over HTTP on %s", (dialect) => {
     expect(row).toMatchObject({ name: "Renamed", country: "JP", region: "asia_pacific" });
     const bad = await client.post(`/organisations/${id}`, {
       intent: "update",
-      ...FORM,
+      ...ORGANISATION_FORM,
       website: "ftp://x.example.org",
     });
     expect(bad.status).toBe(400);
@@ -218,7 +200,7 @@ describe.each(DIALECTS)("organisation pages over HTTP on %s", (dialect) => {
     expect(
       (await db.selectFrom("organisations").select("website").where("id", "=", id).executeTakeFirstOrThrow())
         .website,
-    ).toBe(FORM.website);
+    ).toBe(ORGANISATION_FORM.website);
   });
 
   it("invites a colleague by email; only the invited account can accept, once", async () => {
@@ -351,6 +333,8 @@ describe.each(DIALECTS)("organisation pages over HTTP on %s", (dialect) => {
     const id = await createVia(client);
     await revokeRole(user.id, "submitter", null, new Date(), db);
     expect((await client.get(`/organisations/${id}`)).status).toBe(403);
-    expect((await client.post(`/organisations/${id}`, { intent: "update", ...FORM })).status).toBe(403);
+    expect(
+      (await client.post(`/organisations/${id}`, { intent: "update", ...ORGANISATION_FORM })).status,
+    ).toBe(403);
   });
 });

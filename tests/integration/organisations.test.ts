@@ -19,6 +19,8 @@ import { createUser } from "../../app/domain/users.server";
 import { hashToken } from "../../app/utils/session.server";
 import type { OrganisationFormInput } from "../../app/schemas/organisation";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
+import { countRows } from "../helpers/db";
+import type { Database } from "../../db/schema";
 
 const NOW = new Date("2027-01-15T10:00:00.000Z");
 const DAY = 24 * 3600 * 1000;
@@ -46,23 +48,7 @@ async function thrownStatus(run: () => Promise<unknown>): Promise<number> {
 
 /** Row counts of every table these rules write to: "nothing written" means these do not change. */
 async function snapshot(db: Db) {
-  const count = async (
-    table:
-      | "organisations"
-      | "organisation_members"
-      | "organisation_invitations"
-      | "outbox"
-      | "audit_log"
-      | "user_roles",
-  ) =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: keyof Database) => countRows(db, table);
   return {
     organisations: await count("organisations"),
     members: await count("organisation_members"),

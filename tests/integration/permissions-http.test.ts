@@ -9,6 +9,7 @@ import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import { readyContest } from "../helpers/results-fixtures";
 import { signInDirectly } from "../helpers/session";
 import { completeValues, words } from "../helpers/submission-fixtures";
+import { editionForm } from "../helpers/forms";
 
 /**
  * Who may read and change what in every phase (issue 3 §5, issue 10 §4), over HTTP against the built app:
@@ -154,23 +155,6 @@ const REJECTED_TITLE = "Rejected Oaktree kiosk";
 const CHAMPION_TITLE = "Champion rural broadband";
 const FINALIST_TITLE = "Finalist Oaktree e-learning";
 const UNASSIGNED_TITLE = "Unassigned media champion";
-
-/** A valid new-edition form (Geneva wall-clock times, phases back to back). */
-const editionForm = (year: number): Record<string, string> => ({
-  year: String(year),
-  name: `WSIS Prizes ${year}`,
-  timezone: "Europe/Zurich",
-  submission_opens_at: `${year}-01-10T09:00`,
-  submission_closes_at: `${year}-02-10T23:59`,
-  nomination_opens_at: `${year}-02-11T00:00`,
-  nomination_closes_at: `${year}-03-01T00:00`,
-  voting_opens_at: `${year}-03-05T12:00`,
-  voting_closes_at: `${year}-04-01T12:00`,
-  selection_opens_at: `${year}-04-02T00:00`,
-  selection_closes_at: `${year}-05-01T00:00`,
-  announcement_opens_at: `${year}-05-02T00:00`,
-  announcement_closes_at: `${year}-12-31T00:00`,
-});
 
 for (const dialect of DIALECTS) {
   describe(`permission table over HTTP (${dialect})`, () => {

@@ -16,6 +16,8 @@ import {
   user,
   winner,
 } from "../helpers/results-fixtures";
+import { countRows } from "../helpers/db";
+import type { Database } from "../../db/schema";
 
 const APP = "https://prizes.example";
 
@@ -35,15 +37,7 @@ describe.each(DIALECTS)("publishing results on %s", (dialect) => {
     await t.cleanup();
   });
 
-  const count = async (table: "awards" | "outbox" | "audit_log") =>
-    Number(
-      (
-        await t.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: keyof Database) => countRows(t.db, table);
   const publish = (editionId: number, actor: number | null = null, at = now) =>
     publishResults(t.db, { editionId, actorUserId: actor }, at, { jobs: dispatch, appUrl: APP });
 

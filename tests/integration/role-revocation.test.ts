@@ -10,6 +10,8 @@ import { createUser, isRoleRevoked, revokeRole } from "../../app/domain/users.se
 import type { Db } from "../../db/client";
 import * as migration from "../../db/migrations/2026_12_03_000001_create_role_revocations";
 import { DIALECTS, createTestDb, type TestDb } from "../helpers/db";
+import { countRows } from "../helpers/db";
+import type { Database } from "../../db/schema";
 
 const NOW = new Date("2027-01-15T10:00:00.000Z");
 const later = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
@@ -59,15 +61,7 @@ describe.each(DIALECTS)("a revoked role stays revoked on %s", (dialect) => {
       .sort();
 
   async function tables() {
-    const count = async (table: "organisations" | "organisation_members" | "user_roles" | "audit_log") =>
-      Number(
-        (
-          await db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = (table: keyof Database) => countRows(db, table);
     return {
       organisations: await count("organisations"),
       members: await count("organisation_members"),

@@ -6,6 +6,8 @@ import type { Db } from "../../db/client";
 import { Client, startApp, type RunningApp } from "../helpers/app";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
+import { textOf } from "../helpers/html";
+import { ORGANISATION_FORM } from "../helpers/forms";
 
 /**
  * The findings of the security review (issue 9 §1), each as it was exploited, over HTTP against the built app:
@@ -14,28 +16,6 @@ import { startSmtp, type SmtpReceiver } from "../helpers/smtp";
  */
 
 const PASSWORD = "correct horse battery staple 42";
-
-const ORGANISATION = {
-  name: "Open Schools Network",
-  stakeholderType: "academia",
-  country: "KE",
-  region: "",
-  website: "https://schools.example.org",
-  contactName: "Grace Contact",
-  contactEmail: "grace@schools.example.org",
-};
-
-/** Visible text of an HTML page (tags, React text separators and entities removed). */
-function textOf(html: string): string {
-  return html
-    .replace(/<!-- -->/g, "")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ")
-    .trim();
-}
 
 /** A readable error page: HTML with a heading, a way back, and nothing of the server's insides. */
 async function expectReadablePage(res: Response, status: number): Promise<string> {
@@ -236,7 +216,7 @@ describe("security findings over HTTP (issue 9 §1)", () => {
       const colleague = await signedIn(["voter"]);
 
       // Self-service grant: creating an organisation makes the person a submitter.
-      const created = await person.client.post("/organisations/new", ORGANISATION);
+      const created = await person.client.post("/organisations/new", ORGANISATION_FORM);
       expect(created.status).toBe(302);
       expect(await rolesOf(person.user.id)).toEqual(["submitter", "voter"]);
 
@@ -254,7 +234,10 @@ describe("security findings over HTTP (issue 9 §1)", () => {
       expect(form.status).toBe(200);
       const formText = textOf(await form.text());
       expect(formText).toContain("An organiser has withdrawn your submitter role");
-      const again = await person.client.post("/organisations/new", { ...ORGANISATION, name: "Second try" });
+      const again = await person.client.post("/organisations/new", {
+        ...ORGANISATION_FORM,
+        name: "Second try",
+      });
       expect(again.status).toBe(403);
       expect(textOf(await again.text())).toContain("An organiser has withdrawn your submitter role");
       expect(await rolesOf(person.user.id)).toEqual(["voter"]);
@@ -262,7 +245,7 @@ describe("security findings over HTTP (issue 9 §1)", () => {
 
       // An invitation does not bring it back either.
       const colleagueOrg = await colleague.client.post("/organisations/new", {
-        ...ORGANISATION,
+        ...ORGANISATION_FORM,
         name: "Colleague Org",
       });
       const orgId = Number(/\/organisations\/(\d+)/.exec(colleagueOrg.headers.get("location") ?? "")?.[1]);
@@ -319,7 +302,7 @@ describe("security findings over HTTP (issue 9 §1)", () => {
         ],
         [client, "/account", { intent: "resend-verification" }],
         [client, "/logout", {}],
-        [client, "/organisations/new", ORGANISATION],
+        [client, "/organisations/new", ORGANISATION_FORM],
       ] as const) {
         const res = await c.post(path, { ...fields }, { Origin: "null" });
         const body = await expectReadablePage(res, 403);

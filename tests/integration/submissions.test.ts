@@ -13,6 +13,7 @@ import { draftProjectSchema, type ProjectFormValues, type ProjectInput } from ".
 import { createTestDb, DIALECTS, type TestDb } from "../helpers/db";
 import { categoryId, makeEdition, makeOrganisation, makeUser } from "../fixtures/contest";
 import { completeValues, words } from "../helpers/submission-fixtures";
+import { emptyLongAnswers } from "../../app/schemas/project-options";
 
 const OPENS = new Date("2026-03-01T00:00:00.000Z");
 const DEADLINE = new Date("2026-04-01T10:00:00.000Z");
@@ -838,12 +839,7 @@ describe.each(DIALECTS)("submissions domain on %s", (dialect) => {
             short_description: description,
             sdgs: "4",
             gdc_objectives: "1",
-            action_line_linkage: "",
-            sdg_linkage: "",
-            gdc_linkage: "",
-            impact: "",
-            partnerships: "",
-            challenges: "",
+            ...emptyLongAnswers(),
             fingerprint: "",
             title_normalised: title.toLowerCase(),
             submitted_at: "2024-01-10T00:00:00.000Z",

@@ -292,7 +292,8 @@ describe.each(DIALECTS)("tally workers on %s", (dialect) => {
     await waitFor(
       "the worker to pause inside the tally transaction",
       async () => child.output().includes("tally paused before commit"),
-      10_000,
+      // The tally runs in a job thread, started on its first job (slow on a loaded machine under tsx).
+      30_000,
     );
     expect(await runsOf(editionId)).toEqual([]);
 
