@@ -19,7 +19,7 @@ const EnvSchema = z.object({
   /** SQLite: how long a write waits in all for a lock held by another process before a 503 (timers, not the loop). */
   SQLITE_WAIT_MS: z
     .string()
-    .default("2000")
+    .default("1500")
     .refine((v) => /^\d{1,6}$/.test(v) && Number(v) <= 60_000, {
       message: "must be a number of milliseconds from 0 to 60000",
     })

@@ -76,7 +76,7 @@ describe("parseEnv", () => {
   });
 
   it("waits 2 s for a SQLite lock held by another process unless told otherwise", () => {
-    expect(parseEnv({}).SQLITE_WAIT_MS).toBe(2000);
+    expect(parseEnv({}).SQLITE_WAIT_MS).toBe(1500);
     expect(parseEnv({ SQLITE_WAIT_MS: "500" }).SQLITE_WAIT_MS).toBe(500);
   });
 
